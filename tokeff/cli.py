@@ -1,0 +1,224 @@
+"""The `tokeff` command: a thin typer + rich layer over the Python API."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tokeff.cache import CountCache
+from tokeff.counting import Progress as ProgressFn
+from tokeff.counting import count_text
+from tokeff.errors import TokeffError
+from tokeff.export import write_table
+from tokeff.loaders import load_corpora, shipped_manifests
+from tokeff.measure import DEFAULT_RESAMPLES, DEFAULT_SEED, measure, resolve_tokenizers
+from tokeff.registry import load_registry
+from tokeff.tokenizer import availability, get_tokenizer
+from tokeff.version import __version__
+
+app = typer.Typer(help="What a language really costs on each LLM tokenizer, measured on parallel text.",
+                  no_args_is_help=True, add_completion=False)
+cache_app = typer.Typer(help="The on-disk cache of token counts.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[ProgressFn]:
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
+    with bar:
+        task = bar.add_task("counting", total=total)
+
+        def step(label: str, n: int) -> None:
+            bar.update(task, advance=n, description=label)
+
+        yield step
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"tokeff {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                               help="Print the version and exit.")] = False) -> None:
+    """tokeff: same-content token premiums, per language and tokenizer."""
+
+
+@app.command("measure")
+def measure_cmd(
+    corpus: Annotated[list[str] | None, typer.Option("--corpus", "-c", help="Corpus SPEC (repeatable): a shipped name, a folder, flores200:DIR[:split], ntrex128:DIR, a table file, hf:ID. Default: every shipped corpus.")] = None,
+    tokenizer: Annotated[list[str] | None, typer.Option("--tokenizer", "-t", help="Tokenizer id, model name or path (repeatable). Default: the registry's defaults.")] = None,
+    language: Annotated[list[str] | None, typer.Option("--language", "-l", help="Language tag or FLORES code to keep (repeatable). Default: all.")] = None,
+    reference: Annotated[str, typer.Option(help="Reference language of the premium.")] = "en",
+    by_domain: Annotated[bool, typer.Option("--by-domain", help="One row per domain as well as per corpus.")] = False,
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the ratio table here (.csv, .json or .parquet).")] = None,
+    segments_out: Annotated[Path | None, typer.Option("--segments-out", help="Also write the per-segment counts (.csv, .json, .parquet).")] = None,
+    resamples: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% CI.")] = DEFAULT_RESAMPLES,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed (results reproduce exactly).")] = DEFAULT_SEED,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the count cache.")] = False,
+    online: Annotated[bool, typer.Option("--online", help="Allow downloads (hub tokenizers and corpora).")] = False,
+    registry: Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")] = None,
+) -> None:
+    """Measure the same-content token premium of each language against the reference."""
+    from tokeff.counting import count_segments
+    from tokeff.measure import summarize
+
+    try:
+        reg = load_registry(registry)
+        toks = resolve_tokenizers(tokenizer, reg, online=online)
+        langs = list(dict.fromkeys([reference, *language])) if language else None
+        corpora = load_corpora(corpus, langs, online=online)
+        total = sum(len(c) * len(c.languages) for c in corpora) * len(toks)
+        with _progress(total) as step:
+            segs = count_segments(corpora, toks, cache=None if no_cache else CountCache(), progress=step)
+        table = summarize(segs, reference=reference, by=["domain"] if by_domain else [],
+                          n_resamples=resamples, seed=seed, digests={c.name: c.digest() for c in corpora},
+                          tokenizers={t.id: t for t in toks})
+        if by_domain:
+            whole = summarize(segs, reference=reference, n_resamples=resamples, seed=seed,
+                              digests={c.name: c.digest() for c in corpora}, tokenizers={t.id: t for t in toks})
+            table = pd.concat([whole, table], ignore_index=True).drop_duplicates(
+                ["corpus", "domain", "language", "tokenizer"])
+        if out_file:
+            write_table(table, out_file)
+            err.print(f"wrote {len(table)} rows to {out_file}")
+        if segments_out:
+            write_table(segs, segments_out)
+            err.print(f"wrote {len(segs)} per-segment rows to {segments_out}")
+    except TokeffError as exc:
+        raise _fail(exc) from exc
+    _print_ratios(table)
+
+
+def _print_ratios(table: pd.DataFrame) -> None:
+    t = Table(title="Same-content token premium vs " + (table["reference"].iloc[0] if len(table) else "en"),
+              caption=table["signature"].iloc[0].split("|tok:")[0] + "|... (full signature per row in --out)"
+              if len(table) else None)
+    for col, just in [("corpus", "left"), ("domain", "left"), ("language", "left"), ("tokenizer", "left"),
+                      ("premium [95% CI]", "right"), ("chars/token", "right"), ("tokens/1k ref words", "right"),
+                      ("segments", "right")]:
+        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    for r in table.itertuples(index=False):
+        ci = "" if r.language == r.reference else f" [{r.premium_low:.3f}, {r.premium_high:.3f}]"
+        t.add_row(str(r.corpus), str(r.domain), str(r.language), str(r.tokenizer), f"{r.premium:.3f}{ci}",
+                  f"{r.chars_per_token:.2f}", f"{r.tokens_per_1k_ref_words:.0f}", str(r.segments))
+    out.print(t)
+
+
+@app.command("count")
+def count_cmd(
+    text: Annotated[str | None, typer.Argument(help="Text to count (or use --file).")] = None,
+    tokenizer: Annotated[list[str] | None, typer.Option("--tokenizer", "-t", help="Tokenizer id, model name or path (repeatable). Default: the registry's defaults.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Count the whole text of this UTF-8 file.")] = None,
+    online: Annotated[bool, typer.Option("--online", help="Allow downloading hub tokenizers.")] = False,
+) -> None:
+    """Print the token count of a text under each tokenizer."""
+    try:
+        if (text is None) == (file is None):
+            raise TokeffError("give either TEXT or --file FILE")
+        if file is not None:
+            data = file.read_bytes()
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = data[: exc.start].count(b"\n") + 1
+                raise TokeffError(f"{file}:{line}: invalid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+        assert text is not None
+        t = Table()
+        for col in ("tokenizer", "status", "tokens", "chars/token"):
+            t.add_column(col, justify="left" if col in ("tokenizer", "status") else "right")
+        for tok in resolve_tokenizers(tokenizer, online=online):
+            n = count_text(tok, text)
+            t.add_row(tok.id, tok.status, str(n), f"{len(text) / n:.2f}" if n else "-")
+    except (TokeffError, OSError) as exc:
+        raise _fail(exc) from exc
+    out.print(t)
+
+
+@app.command("tokenizers")
+def tokenizers_cmd(
+    verify: Annotated[bool, typer.Option("--verify", help="Load each offline tokenizer and check its sha256 and a round trip.")] = False,
+    registry: Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")] = None,
+) -> None:
+    """List the registry: each tokenizer's models, status (exact/proxy/api), source, and whether it loads here."""
+    try:
+        reg = load_registry(registry)
+    except TokeffError as exc:
+        raise _fail(exc) from exc
+    t = Table(title=f"Tokenizers in {reg.source}")
+    for col in ("id", "status", "backend", "source", "here", "models"):
+        t.add_column(col, overflow="fold")
+    for e in reg:
+        src = ", ".join(sorted({f"{f.package}=={f.version}" if f.package else f.path for f in e.files.values()})) or (e.hub or "")
+        here = availability(e)
+        if verify and here == "offline":
+            try:
+                tok = get_tokenizer(e.id, reg)
+                sample = "日本語と한국어と中文 mixed text 123"
+                here = "verified" if tok.decode(tok.encode(sample)) == sample else "ROUND-TRIP FAILED"
+            except TokeffError as exc:
+                here = f"FAILED: {exc}"
+        status = e.status + (" (default)" if e.default else "")
+        t.add_row(e.id, status, e.backend, src, here, ", ".join(e.models[:4]) + (" ..." if len(e.models) > 4 else ""))
+    out.print(t)
+
+
+@app.command("corpora")
+def corpora_cmd() -> None:
+    """List the corpora shipped with tokeff (written for tokeff; see corpora/FORMAT.md)."""
+    t = Table(title="Shipped corpora")
+    for col in ("name", "domain", "segments", "documents", "languages", "license"):
+        t.add_column(col)
+    try:
+        for name, m in shipped_manifests().items():
+            t.add_row(name, m.domain, str(m.segments), str(m.documents), " ".join(m.languages), m.license)
+    except TokeffError as exc:
+        raise _fail(exc) from exc
+    out.print(t)
+
+
+@cache_app.command("info")
+def cache_info() -> None:
+    """Where the count cache is and how much it holds."""
+    c = CountCache()
+    s = c.stats()
+    out.print(f"{c.path}: {s['entries']} counts for {s['tokenizers']} tokenizers, {s['bytes'] / 1e6:.1f} MB")
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Delete every cached count."""
+    c = CountCache()
+    n = c.clear()
+    out.print(f"removed {n} cached counts from {c.path}")
+
+
+def run() -> None:  # pragma: no cover - console entry point
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

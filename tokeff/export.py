@@ -1,0 +1,51 @@
+"""Write tables to CSV, JSON or Parquet (picked by the file's extension), atomically: the data
+goes to a temporary file beside the target and is renamed over it only when complete."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from tokeff.errors import TokeffError
+from tokeff.version import __version__
+
+FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet"}
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; on success rename it over `target`."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write `df` to `path`; the format follows the extension (.csv, .json, .parquet)."""
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise TokeffError(f"{path}: unknown output format; use one of {', '.join(FORMATS)}")
+    with atomic_path(path) as tmp:
+        if fmt == "csv":
+            df.to_csv(tmp, index=False)
+        elif fmt == "parquet":
+            df.to_parquet(tmp, index=False)
+        else:
+            records = json.loads(df.to_json(orient="records", force_ascii=False))
+            doc = {"tokeff_version": __version__, "schema_version": 1, "rows": records}
+            tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path

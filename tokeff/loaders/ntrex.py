@@ -1,0 +1,34 @@
+"""NTREX-128: newstest2019-src.eng.txt plus newstest2019-ref.<code>.txt (CRLF) and
+DOCUMENT_IDS.tsv (one document id per line)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from tokeff.corpus import Column, Corpus, build_corpus, split_lines
+from tokeff.errors import CorpusError, LanguageError
+from tokeff.languages import normalize_language
+
+
+def load_ntrex(folder: str | Path, languages: Sequence[str] | None = None) -> Corpus:
+    root = Path(folder)
+    files = sorted(root.glob("newstest2019-*.txt"))
+    if not files:
+        raise CorpusError(f"{root}: not an NTREX-128 folder (no newstest2019-*.txt files)")
+    by_lang = {}
+    for f in files:
+        code = f.name[len("newstest2019-") : -len(".txt")].split(".", 1)[1]
+        by_lang[normalize_language(code)] = f
+    wanted = [normalize_language(x) for x in languages] if languages else list(by_lang)
+    missing = [w for w in wanted if w not in by_lang]
+    if missing:
+        raise LanguageError(f"{root}: no file for {', '.join(missing)}; has {', '.join(by_lang)}")
+    cols = [Column(lang, split_lines(by_lang[lang].read_bytes(), str(by_lang[lang])), str(by_lang[lang]))
+            for lang in wanted]
+    ids_path = root / "DOCUMENT_IDS.tsv"
+    doc_ids = None
+    if ids_path.is_file():
+        doc_ids = [r.split("\t")[0] for r in split_lines(ids_path.read_bytes(), str(ids_path))]
+    return build_corpus("ntrex128", cols, doc_ids=doc_ids, domains=None, ids_origin=str(ids_path),
+                        source=str(root), meta={"license": "CC-BY-SA-4.0", "domain": "news"})

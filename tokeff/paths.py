@@ -1,0 +1,28 @@
+"""Where tokeff's own data lives: the registry and the shipped corpora.
+
+In a checkout they sit at the top of the repository; an installed wheel carries copies under
+`tokeff/data/` (see pyproject's force-include)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def data_path(name: str) -> Path:
+    """Path of a top-level data item (`tokenizer_registry.yaml`, `corpora`)."""
+    installed = _PACKAGE / "data" / name
+    if installed.exists():
+        return installed
+    return _PACKAGE.parent / name
+
+
+def cache_dir() -> Path:
+    """Directory of tokeff's on-disk caches (TOKEFF_CACHE_DIR, else XDG cache home)."""
+    env = os.environ.get("TOKEFF_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "tokeff"

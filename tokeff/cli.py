@@ -20,7 +20,7 @@ from tokeff.counting import count_text
 from tokeff.errors import TokeffError
 from tokeff.export import write_table
 from tokeff.loaders import load_corpora, shipped_manifests
-from tokeff.measure import DEFAULT_RESAMPLES, DEFAULT_SEED, measure, resolve_tokenizers
+from tokeff.measure import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers
 from tokeff.registry import load_registry
 from tokeff.tokenizer import availability, get_tokenizer
 from tokeff.version import __version__
@@ -118,7 +118,7 @@ def _print_ratios(table: pd.DataFrame) -> None:
                       ("segments", "right")]:
         t.add_column(col, justify=just)  # type: ignore[arg-type]
     for r in table.itertuples(index=False):
-        ci = "" if r.language == r.reference else f" [{r.premium_low:.3f}, {r.premium_high:.3f}]"
+        ci = "" if str(r.language) == str(r.reference) else f" [{r.premium_low:.3f}, {r.premium_high:.3f}]"
         t.add_row(str(r.corpus), str(r.domain), str(r.language), str(r.tokenizer), f"{r.premium:.3f}{ci}",
                   f"{r.chars_per_token:.2f}", f"{r.tokens_per_1k_ref_words:.0f}", str(r.segments))
     out.print(t)
@@ -168,7 +168,8 @@ def tokenizers_cmd(
     for col in ("id", "status", "backend", "source", "here", "models"):
         t.add_column(col, overflow="fold")
     for e in reg:
-        src = ", ".join(sorted({f"{f.package}=={f.version}" if f.package else f.path for f in e.files.values()})) or (e.hub or "")
+        pins = {f"{f.package}=={f.version}" if f.package else f.path for f in e.files.values()}
+        src = ", ".join(sorted(pins)) or (e.hub or "")
         here = availability(e)
         if verify and here == "offline":
             try:

@@ -49,7 +49,7 @@ def count_segments(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *
     for corpus in corpora:
         n = len(corpus)
         seg = np.arange(n, dtype=np.int64)
-        docs = corpus.doc_ids or [f"{corpus.name}:{i}" for i in range(n)]
+        docs = corpus.doc_ids or [""] * n  # no documents: the bootstrap resamples segments
         domains = corpus.domains or [str(corpus.meta.get("domain", ""))] * n
         for lang, texts in corpus.texts.items():
             chars = np.fromiter((len(t) for t in texts), np.int64, n)

@@ -99,7 +99,9 @@ def summarize(segments: pd.DataFrame, *, reference: str = "en", by: Sequence[str
             raise LanguageError(f"corpus {corpus_name!r}: no segments in the reference language {ref}")
         first_tok = ref_rows["tokenizer"].iloc[0]
         ref_one = ref_rows[ref_rows["tokenizer"] == first_tok]
-        docs = [str(d) for d in ref_one["doc_id"]]
+        docs: list[str] | None = [str(d) for d in ref_one["doc_id"]]
+        if docs is not None and not any(docs):
+            docs = None
         resampler = Resampler.make(docs, len(ref_one), n_resamples, seed)
         ref_words = int(ref_one["words"].sum())
         ref_chars = int(ref_one["chars"].sum())

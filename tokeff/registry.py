@@ -37,10 +37,10 @@ class FileSource(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    package: str | None = Field(None, description="PyPI distribution that ships the file")
-    version: str | None = Field(None, description="the version whose file has this sha256")
+    package: str | None = Field(default=None, description="PyPI distribution that ships the file")
+    version: str | None = Field(default=None, description="the version whose file has this sha256")
     path: str = Field(description="path inside the installed distribution, or a local path")
-    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     compression: Literal["none", "gzip"] = "none"
 
     @model_validator(mode="after")
@@ -63,10 +63,10 @@ class TokenizerEntry(BaseModel):
     providers: list[str] = Field(default_factory=list)
     backend: Backend
     files: dict[str, FileSource] = Field(default_factory=dict)
-    pattern: str | None = Field(None, description="pre-tokenizer regex (tiktoken backend)")
-    pattern_name: str | None = Field(None, exclude=True)
-    hub: str | None = Field(None, description="Hugging Face hub id or local directory")
-    online: str | None = Field(None, description="name of the ordinary online path, e.g. tiktoken's")
+    pattern: str | None = Field(default=None, description="pre-tokenizer regex (tiktoken backend)")
+    pattern_name: str | None = Field(default=None, exclude=True)
+    hub: str | None = Field(default=None, description="Hugging Face hub id or local directory")
+    online: str | None = Field(default=None, description="name of the ordinary online path, e.g. tiktoken's")
     trust_remote_code: bool = False
     vocab_size: int | None = None
     default: bool = False

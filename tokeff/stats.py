@@ -60,8 +60,9 @@ class Resampler:
         return cls(codes, n, idx.astype(np.int64), method)
 
     def cluster_sums(self, values: npt.ArrayLike) -> FloatArray:
-        return np.bincount(self.cluster_of, weights=np.asarray(values, dtype=np.float64),
+        sums = np.bincount(self.cluster_of, weights=np.asarray(values, dtype=np.float64),
                            minlength=self.n_clusters)
+        return sums.astype(np.float64)
 
     def ci(self, target: npt.ArrayLike, reference: npt.ArrayLike, alpha: float = 0.05) -> tuple[float, float]:
         """Percentile CI of the ratio of sums under paired resampling."""

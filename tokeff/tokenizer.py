@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tokeff.backends.base import Backend
+from tokeff.backends.base import Backend as BackendProtocol
 from tokeff.errors import EmptyTextError, TokenizerUnavailableError, UnknownTokenizerError
 from tokeff.load import FileInfo, locate, parse_tiktoken_ranks, read_verified
-from tokeff.registry import FileSource, Registry, TokenizerEntry, fingerprint_of, load_registry
+from tokeff.registry import Backend, FileSource, Registry, TokenizerEntry, fingerprint_of, load_registry
 
 
 def online_allowed(online: bool | None = None) -> bool:
@@ -31,7 +31,7 @@ class Tokenizer:
 
     entry: TokenizerEntry
     online: bool = False
-    _backend: Backend | None = field(default=None, repr=False)
+    _backend: BackendProtocol | None = field(default=None, repr=False)
     _files: list[FileInfo] = field(default_factory=list, repr=False)
     _fingerprint: str | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -65,7 +65,7 @@ class Tokenizer:
         return list(self._files)
 
     @property
-    def backend(self) -> Backend:
+    def backend(self) -> BackendProtocol:
         if self._backend is None:
             with self._lock:
                 if self._backend is None:
@@ -84,7 +84,7 @@ class Tokenizer:
     def decode(self, ids: Sequence[int]) -> str:
         return self.backend.decode(ids)
 
-    def _load(self) -> Backend:
+    def _load(self) -> BackendProtocol:
         e = self.entry
         if e.backend == "transformers":
             from tokeff.backends.transformers_backend import TransformersBackend
@@ -103,7 +103,7 @@ class Tokenizer:
         self._fingerprint = fingerprint_of(e.backend, {r: i.sha256 for r, (_, i) in blobs.items()}, e.pattern)
         return _build(e, {role: data for role, (data, _) in blobs.items()}, self._files)
 
-    def _load_tiktoken_online(self, name: str) -> Backend:
+    def _load_tiktoken_online(self, name: str) -> BackendProtocol:
         import tiktoken
 
         from tokeff.backends.tiktoken_backend import TiktokenBackend
@@ -111,7 +111,7 @@ class Tokenizer:
         return TiktokenBackend(tiktoken.get_encoding(name))  # tiktoken checks its own hashes
 
 
-def _build(e: TokenizerEntry, data: dict[str, bytes], infos: list[FileInfo]) -> Backend:
+def _build(e: TokenizerEntry, data: dict[str, bytes], infos: list[FileInfo]) -> BackendProtocol:
     paths = {i.role: i.path for i in infos}
     if e.backend == "tiktoken":
         from tokeff.backends.tiktoken_backend import TiktokenBackend, data_gym_ranks
@@ -161,7 +161,8 @@ def entry_for_path(path: Path) -> TokenizerEntry:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise UnknownTokenizerError(f"{path}: not a tokenizer JSON file ({exc})") from exc
         is_tekken = isinstance(head, dict) and "config" in head and isinstance(head.get("vocab"), list)
-        backend, role = ("tekken", "tekken") if is_tekken else ("tokenizers", "tokenizer_json")
+        backend: Backend = "tekken" if is_tekken else "tokenizers"
+        role = "tekken" if is_tekken else "tokenizer_json"
         return TokenizerEntry(id=_safe_id(path), family="local", status="exact", backend=backend,
                               files={role: src}, notes=name)
     if path.suffix == ".model" or ".model." in path.name:

@@ -21,7 +21,7 @@ from tokeff.loaders.ntrex import load_ntrex
 from tokeff.loaders.table import TABLE_SUFFIXES, load_table
 from tokeff.paths import data_path
 
-__all__ = ["load_corpus", "load_corpora", "shipped_corpora", "shipped_manifests", "Manifest"]
+__all__ = ["Manifest", "load_corpora", "load_corpus", "shipped_corpora", "shipped_manifests"]
 
 
 def shipped_dir() -> Path:

@@ -34,10 +34,9 @@ def _read(path: Path) -> tuple[pd.DataFrame, int]:
     try:
         if suffix == ".jsonl":
             return pd.read_json(io.StringIO(text), lines=True, dtype=False), 1
-        sep = "\t" if suffix == ".tsv" else ","
-        quoting = 3 if suffix == ".tsv" else 0  # TSV: no quoting, text may hold quotes
-        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                           quoting=quoting), 2
+        if suffix == ".tsv":  # TSV: plain fields, no quoting, so text may hold quote marks
+            return pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False, quoting=3), 2
+        return pd.read_csv(io.StringIO(text), sep=",", dtype=str, keep_default_na=False), 2
     except (ValueError, pd.errors.ParserError) as exc:
         raise CorpusError(f"{path}: cannot parse as {suffix[1:].upper()}: {exc}") from exc
 

@@ -24,19 +24,26 @@ SEGMENT_COLUMNS = ["corpus", "segment", "doc_id", "domain", "language", "tokeniz
                    "chars", "bytes", "words", "tokens"]
 
 
-def count_texts(tokenizer: Tokenizer, texts: Sequence[str], cache: CountCache | None = None) -> list[int]:
-    """Token counts of `texts`, each distinct text tokenized at most once, cache first."""
+def count_texts(tokenizer: Tokenizer, texts: Sequence[str], cache: CountCache | None = None,
+                keys: Sequence[bytes] | None = None) -> list[int]:
+    """Token counts of `texts`, each distinct text tokenized at most once, cache first.
+
+    `keys` (the texts' cache keys, `text_key`) may be passed when several tokenizers count the
+    same texts, so they are hashed once."""
     if not texts:
         return []
-    keys = [text_key(t) for t in texts]
+    if cache is None:
+        distinct = list(dict.fromkeys(texts))
+        by_text = dict(zip(distinct, tokenizer.count(distinct), strict=True))
+        return [by_text[t] for t in texts]
+    keys = list(keys) if keys is not None else [text_key(t) for t in texts]
     unique: dict[bytes, str] = dict(zip(keys, texts, strict=True))
-    found: dict[bytes, int] = cache.get_many(tokenizer.fingerprint, list(unique)) if cache else {}
+    found: dict[bytes, int] = cache.get_many(tokenizer.fingerprint, list(unique))
     missing = [k for k in unique if k not in found]
     if missing:
         counts = tokenizer.count([unique[k] for k in missing])
         fresh = dict(zip(missing, counts, strict=True))
-        if cache is not None:
-            cache.put_many(tokenizer.fingerprint, fresh.items())
+        cache.put_many(tokenizer.fingerprint, fresh.items())
         found.update(fresh)
     return [found[k] for k in keys]
 
@@ -55,9 +62,10 @@ def count_segments(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *
             chars = np.fromiter((len(t) for t in texts), np.int64, n)
             nbytes = np.fromiter((len(t.encode("utf-8")) for t in texts), np.int64, n)
             words = np.fromiter((len(t.split()) for t in texts), np.int64, n)
+            keys = [text_key(t) for t in texts] if cache is not None else None
             for tok in tokenizers:
                 label = f"{corpus.name} {lang} {tok.id}"
-                tokens = np.asarray(count_texts(tok, texts, cache), dtype=np.int64)
+                tokens = np.asarray(count_texts(tok, texts, cache, keys), dtype=np.int64)
                 frames.append(pd.DataFrame({
                     "corpus": corpus.name, "segment": seg, "doc_id": docs, "domain": domains,
                     "language": lang, "tokenizer": tok.id, "chars": chars, "bytes": nbytes,

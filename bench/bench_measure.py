@@ -133,7 +133,7 @@ def main() -> int:
     # whole process, three tokenizers, cold then warm
     env = dict(os.environ, TOKEFF_CACHE_DIR=str(tmp / "proc-cache"))
     cmd = [sys.executable, "-m", "tokeff.cli", "measure", "-c", spec, "-t", "o200k_base", "-t", "cl100k_base",
-           "-t", "llama3", *sum((["-l", x] for x in LANGS), []), "--out", str(tmp / "r.csv")]
+           "-t", "llama3", *[a for x in LANGS for a in ("-l", x)], "--out", str(tmp / "r.csv")]
     proc = []
     for label in ("cold", "warm"):
         t0 = time.perf_counter()

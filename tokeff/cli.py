@@ -184,17 +184,38 @@ def tokenizers_cmd(
 
 
 @app.command("corpora")
-def corpora_cmd() -> None:
+def corpora_cmd(
+    check: Annotated[bool, typer.Option("--check", help="Also check scripts, untranslated text, duplicates and zh-Hant vs zh-Hans.")] = False,
+) -> None:
     """List the corpora shipped with tokeff (written for tokeff; see corpora/FORMAT.md)."""
+    from tokeff.corpus_checks import check_corpus
+    from tokeff.loaders import load_corpus
+
     t = Table(title="Shipped corpora")
     for col in ("name", "domain", "segments", "documents", "languages", "license"):
         t.add_column(col)
+    failed = False
     try:
         for name, m in shipped_manifests().items():
             t.add_row(name, m.domain, str(m.segments), str(m.documents), " ".join(m.languages), m.license)
+        out.print(t)
+        if check:
+            for name in shipped_manifests():
+                rep = check_corpus(load_corpus(name))
+                ndup = sum(len(v) for v in rep.duplicates.values())
+                zh = ", ".join(f"{k} {v:.0%}" for k, v in rep.zh.items())
+                out.print(f"[bold]{name}[/]: {'ok' if rep.ok else f'{len(rep.problems)} problem(s)'}; "
+                          f"{ndup} duplicated text(s); {zh}")
+                for p in rep.problems:
+                    out.print(f"  problem: {p}", highlight=False)
+                for lang, dups in rep.duplicates.items():
+                    for text, idx in dups:
+                        out.print(f"  duplicate {lang} at segments {idx}: {text[:70]!r}", highlight=False)
+                failed = failed or not rep.ok
     except TokeffError as exc:
         raise _fail(exc) from exc
-    out.print(t)
+    if failed:
+        raise typer.Exit(1)
 
 
 @cache_app.command("info")

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tokeff.cache import CountCache
+from tokeff.corpus import decode_utf8
 from tokeff.counting import Progress as ProgressFn
 from tokeff.counting import count_text
 from tokeff.errors import TokeffError
@@ -136,12 +137,7 @@ def count_cmd(
         if (text is None) == (file is None):
             raise TokeffError("give either TEXT or --file FILE")
         if file is not None:
-            data = file.read_bytes()
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                line = data[: exc.start].count(b"\n") + 1
-                raise TokeffError(f"{file}:{line}: invalid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+            text = decode_utf8(file.read_bytes(), str(file))
         assert text is not None
         t = Table()
         for col in ("tokenizer", "status", "tokens", "chars/token"):

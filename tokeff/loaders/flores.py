@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from tokeff.corpus import Column, Corpus, build_corpus, concat, split_lines
-from tokeff.errors import CorpusError, LanguageError
+from tokeff.corpus import Corpus, build_corpus, concat, read_columns, split_lines
+from tokeff.errors import CorpusError
 from tokeff.languages import normalize_language
 
 SPLITS = ("dev", "devtest")
@@ -32,12 +32,7 @@ def load_flores(folder: str | Path, split: str = "devtest", languages: Sequence[
     if not files:
         raise CorpusError(f"{root / split}: no *.{split} files")
     by_lang = {normalize_language(f.name.split(".")[0]): f for f in files}
-    wanted = [normalize_language(x) for x in languages] if languages else list(by_lang)
-    missing = [w for w in wanted if w not in by_lang]
-    if missing:
-        raise LanguageError(f"{root / split}: no file for {', '.join(missing)}; has {', '.join(by_lang)}")
-    cols = [Column(lang, split_lines(by_lang[lang].read_bytes(), str(by_lang[lang])), str(by_lang[lang]))
-            for lang in wanted]
+    cols = read_columns(by_lang, languages, str(root / split))
     doc_ids = domains = None
     meta_path = root / f"metadata_{split}.tsv"
     if meta_path.is_file():

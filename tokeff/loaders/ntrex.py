@@ -6,26 +6,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from tokeff.corpus import Column, Corpus, build_corpus, split_lines
-from tokeff.errors import CorpusError, LanguageError
+from tokeff.corpus import Corpus, build_corpus, read_columns, split_lines
+from tokeff.errors import CorpusError
 from tokeff.languages import normalize_language
 
 
 def load_ntrex(folder: str | Path, languages: Sequence[str] | None = None) -> Corpus:
     root = Path(folder)
-    files = sorted(root.glob("newstest2019-*.txt"))
+    # the English source first, then the references
+    files = sorted(root.glob("newstest2019-*.txt"), key=lambda f: (not f.name.startswith("newstest2019-src"), f.name))
     if not files:
         raise CorpusError(f"{root}: not an NTREX-128 folder (no newstest2019-*.txt files)")
-    by_lang = {}
+    by_lang: dict[str, Path] = {}
     for f in files:
         code = f.name[len("newstest2019-") : -len(".txt")].split(".", 1)[1]
         by_lang[normalize_language(code)] = f
-    wanted = [normalize_language(x) for x in languages] if languages else list(by_lang)
-    missing = [w for w in wanted if w not in by_lang]
-    if missing:
-        raise LanguageError(f"{root}: no file for {', '.join(missing)}; has {', '.join(by_lang)}")
-    cols = [Column(lang, split_lines(by_lang[lang].read_bytes(), str(by_lang[lang])), str(by_lang[lang]))
-            for lang in wanted]
+    cols = read_columns(by_lang, languages, str(root))
     ids_path = root / "DOCUMENT_IDS.tsv"
     doc_ids = None
     if ids_path.is_file():

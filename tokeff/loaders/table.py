@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tokeff.corpus import Column, Corpus, build_corpus
+from tokeff.corpus import Column, Corpus, build_corpus, decode_utf8
 from tokeff.errors import CorpusError, LanguageError
 from tokeff.languages import normalize_language
 
@@ -25,12 +25,7 @@ def _read(path: Path) -> tuple[pd.DataFrame, int]:
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return pd.read_parquet(path), 1
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CorpusError(f"{path}:{line}: invalid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    text = decode_utf8(path.read_bytes(), str(path))
     try:
         if suffix == ".jsonl":
             return pd.read_json(io.StringIO(text), lines=True, dtype=False), 1

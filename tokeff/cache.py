@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from tokeff.errors import TokeffError
 from tokeff.paths import cache_dir
 
 _SCHEMA = """
@@ -36,7 +37,10 @@ class CountCache:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path else cache_dir() / "counts.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TokeffError(f"cannot use {self.path.parent} as the count cache folder (TOKEFF_CACHE_DIR): {exc}") from exc
         self._local = threading.local()
 
     def _conn(self) -> sqlite3.Connection:

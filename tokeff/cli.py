@@ -20,6 +20,7 @@ from tokeff.counting import Progress as ProgressFn
 from tokeff.counting import count_text
 from tokeff.errors import TokeffError
 from tokeff.export import write_table
+from tokeff.languages import normalize_language
 from tokeff.loaders import load_corpora, shipped_manifests
 from tokeff.measure import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers
 from tokeff.registry import load_registry
@@ -73,10 +74,10 @@ def measure_cmd(
     by_domain: Annotated[bool, typer.Option("--by-domain", help="One row per domain as well as per corpus.")] = False,
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the ratio table here (.csv, .json or .parquet).")] = None,
     segments_out: Annotated[Path | None, typer.Option("--segments-out", help="Also write the per-segment counts (.csv, .json, .parquet).")] = None,
-    resamples: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% CI.")] = DEFAULT_RESAMPLES,
+    resamples: Annotated[int, typer.Option(min=1, help="Bootstrap resamples for the 95% CI.")] = DEFAULT_RESAMPLES,
     seed: Annotated[int, typer.Option(help="Bootstrap seed (results reproduce exactly).")] = DEFAULT_SEED,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the count cache.")] = False,
-    online: Annotated[bool, typer.Option("--online", help="Allow downloads (hub tokenizers and corpora).")] = False,
+    online: Annotated[bool | None, typer.Option("--online", help="Allow downloads (hub tokenizers and corpora); default: TOKEFF_ONLINE.")] = None,
     registry: Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")] = None,
 ) -> None:
     """Measure the same-content token premium of each language against the reference."""
@@ -86,7 +87,7 @@ def measure_cmd(
     try:
         reg = load_registry(registry)
         toks = resolve_tokenizers(tokenizer, reg, online=online)
-        langs = list(dict.fromkeys([reference, *language])) if language else None
+        langs = list(dict.fromkeys(normalize_language(x) for x in [reference, *language])) if language else None
         corpora = load_corpora(corpus, langs, online=online)
         total = sum(len(c) * len(c.languages) for c in corpora) * len(toks)
         with _progress(total) as step:
@@ -130,7 +131,7 @@ def count_cmd(
     text: Annotated[str | None, typer.Argument(help="Text to count (or use --file).")] = None,
     tokenizer: Annotated[list[str] | None, typer.Option("--tokenizer", "-t", help="Tokenizer id, model name or path (repeatable). Default: the registry's defaults.")] = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Count the whole text of this UTF-8 file.")] = None,
-    online: Annotated[bool, typer.Option("--online", help="Allow downloading hub tokenizers.")] = False,
+    online: Annotated[bool | None, typer.Option("--online", help="Allow downloading hub tokenizers; default: TOKEFF_ONLINE.")] = None,
 ) -> None:
     """Print the token count of a text under each tokenizer."""
     try:
@@ -145,7 +146,7 @@ def count_cmd(
         for tok in resolve_tokenizers(tokenizer, online=online):
             n = count_text(tok, text)
             t.add_row(tok.id, tok.status, str(n), f"{len(text) / n:.2f}" if n else "-")
-    except (TokeffError, OSError) as exc:
+    except (TokeffError, OSError) as exc:  # OSError: --file unreadable
         raise _fail(exc) from exc
     out.print(t)
 

@@ -22,10 +22,12 @@ class Column:
     texts: list[str]
     origin: str
     first_line: int = 1
-    line_step: int = 1
+    lines: Sequence[int] | None = None  # file line of each segment, when not one per line
 
     def line(self, index: int) -> int:
-        return self.first_line + index * self.line_step
+        if self.lines is not None:
+            return self.lines[index]
+        return self.first_line + index
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ def build_corpus(name: str, columns: Iterable[Column], *, doc_ids: Sequence[str]
                 raise CorpusError(f"{col.origin}:{col.line(i)}: empty segment (segment {i + 1})")
         texts[lang] = col.texts
     base = max(cols, key=lambda c: len(c.texts))
+    if not base.texts:
+        raise CorpusError(f"{base.origin}: the corpus {name!r} has no segments")
     for col in cols:
         if len(col.texts) != len(base.texts):
             n = len(col.texts)
@@ -148,7 +152,7 @@ def split_lines(data: bytes, origin: str) -> list[str]:
 def read_columns(files: dict[str, Path], languages: Sequence[str] | None, origin: str) -> list[Column]:
     """One Column per wanted language from one-segment-per-line files keyed by language tag
     (all of them, in file order, when `languages` is None)."""
-    wanted = [normalize_language(x) for x in languages] if languages else list(files)
+    wanted = list(dict.fromkeys(normalize_language(x) for x in languages)) if languages else list(files)
     missing = [w for w in wanted if w not in files]
     if missing:
         raise LanguageError(f"{origin}: no file for {', '.join(missing)}; has {', '.join(files)}")

@@ -11,7 +11,7 @@ import pandas as pd
 from tokeff.cache import CountCache
 from tokeff.corpus import Corpus
 from tokeff.counting import Progress, count_segments
-from tokeff.errors import LanguageError
+from tokeff.errors import LanguageError, UnknownTokenizerError
 from tokeff.languages import normalize_language
 from tokeff.loaders import load_corpora
 from tokeff.registry import Registry, load_registry
@@ -42,8 +42,13 @@ def resolve_tokenizers(tokenizers: Sequence[str | Tokenizer] | str | Tokenizer |
         names = [tokenizers]
     else:
         names = list(tokenizers)
-    toks = [get_tokenizer(n, reg, online=online) for n in names]
-    return list({t.id: t for t in toks}.values())
+    out: dict[str, Tokenizer] = {}
+    for n in names:
+        tok = get_tokenizer(n, reg, online=online)
+        if tok.id in out and out[tok.id] is not tok:
+            raise UnknownTokenizerError(f"two different tokenizers are both called {tok.id!r}")
+        out[tok.id] = tok  # a model name and its tokenizer's id given together count once
+    return list(out.values())
 
 
 def measure(corpus: CorpusLike | Sequence[CorpusLike] | None = None,
@@ -66,7 +71,7 @@ def measure(corpus: CorpusLike | Sequence[CorpusLike] | None = None,
     langs = None
     if languages:
         langs = list(dict.fromkeys([ref, *(normalize_language(x) for x in languages)]))
-    corpora = load_corpora(specs, langs, online=bool(online))  # type: ignore[arg-type]
+    corpora = load_corpora(specs, langs, online=online)  # type: ignore[arg-type]
     for c in corpora:
         if ref not in c.texts:
             raise LanguageError(f"corpus {c.name!r} has no reference language {ref}; it has {', '.join(c.languages)}")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from tokeff.errors import ZeroReferenceTokensError
+from tokeff.errors import AlignmentError, ZeroReferenceTokensError
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -30,7 +30,7 @@ def premium(target: npt.ArrayLike, reference: npt.ArrayLike, *, what: str = "") 
     t = np.asarray(target, dtype=np.int64)
     r = np.asarray(reference, dtype=np.int64)
     if t.shape != r.shape:
-        raise ValueError(f"{what}: target and reference have {t.size} and {r.size} segments")
+        raise AlignmentError(f"{what}: target and reference have {t.size} and {r.size} segments")
     ref = int(r.sum())
     if ref == 0:
         raise ZeroReferenceTokensError(f"{what}: the reference language has zero tokens; no premium")
@@ -51,6 +51,8 @@ class Resampler:
     def make(cls, doc_ids: list[str] | None, n_segments: int, n_resamples: int = 1000,
              seed: int = 12345) -> Resampler:
         if doc_ids is not None and len(set(doc_ids)) >= 2:
+            # a segment with no document id is its own cluster, never pooled with other blanks
+            doc_ids = [d if d else f"\x00segment-{i}" for i, d in enumerate(doc_ids)]
             codes, uniques = _factorize(doc_ids)
             n, method = len(uniques), "paired-cluster-bootstrap(doc)"
         else:

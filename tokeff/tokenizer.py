@@ -101,7 +101,11 @@ class Tokenizer:
             raise
         self._files = [info for _, info in blobs.values()]
         self._fingerprint = fingerprint_of(e.backend, {r: i.sha256 for r, (_, i) in blobs.items()}, e.pattern)
-        return _build(e, {role: data for role, (data, _) in blobs.items()}, self._files)
+        try:
+            return _build(e, {role: data for role, (data, _) in blobs.items()}, self._files)
+        except Exception as exc:  # a file that passed its hash check but is not a tokenizer
+            where = ", ".join(i.path for i in self._files)
+            raise TokenizerUnavailableError(f"{e.id}: cannot build a {e.backend} tokenizer from {where}: {exc}") from exc
 
     def _load_tiktoken_online(self, name: str) -> BackendProtocol:
         import tiktoken
@@ -184,11 +188,12 @@ def entry_for_path(path: Path) -> TokenizerEntry:
 
 
 def _safe_id(path: Path) -> str:
+    """`local-<file name>-<hash of the full path>`: two files with one name stay two tokenizers."""
     stem = "".join(c if c.isalnum() or c in "._-" else "-" for c in path.name)
-    return f"local-{stem}"
+    return f"local-{stem}-{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
 
 
-_CACHE: dict[tuple[str, str, bool], Tokenizer] = {}
+_CACHE: dict[tuple[str, bool], Tokenizer] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -201,10 +206,6 @@ def get_tokenizer(name: str | Tokenizer, registry: Registry | None = None, *,
         return name
     reg = registry or load_registry()
     allow = online_allowed(online)
-    key = (reg.source, name, allow)
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
     entry = reg.find(name)
     if entry is None:
         if name.startswith("hf:"):
@@ -214,9 +215,13 @@ def get_tokenizer(name: str | Tokenizer, registry: Registry | None = None, *,
             entry = entry_for_path(Path(name).expanduser().resolve())
         else:
             entry = reg.get(name)  # raises UnknownTokenizerError with suggestions
-    tok = Tokenizer(entry, online=allow)
+    # Shared per process by what decides the counts (the whole entry), not by name: two
+    # registries may give one name different files.
+    key = (entry.model_dump_json(), allow)
     with _CACHE_LOCK:
-        return _CACHE.setdefault(key, tok)
+        if key not in _CACHE:
+            _CACHE[key] = Tokenizer(entry, online=allow)
+        return _CACHE[key]
 
 
 def availability(entry: TokenizerEntry) -> str:

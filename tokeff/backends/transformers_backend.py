@@ -33,7 +33,7 @@ class TransformersBackend:
                 local_files_only=local or not online,
                 trust_remote_code=trust_remote_code,
             )
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             if not local and not online:
                 raise NetworkDisabledError(
                     f"tokenizer {name!r} is not in the local Hugging Face cache and downloading "

@@ -40,17 +40,18 @@ def shipped_corpora() -> list[str]:
 
 
 def load_corpus(spec: str | Path | Corpus, languages: Sequence[str] | None = None, *,
-                online: bool = False) -> Corpus:
+                online: bool | None = None) -> Corpus:
     """Load one corpus from a SPEC (see the module docstring), keeping only `languages`."""
     if isinstance(spec, Corpus):
         return spec.select(languages)
     s = str(spec)
     corpus: Corpus
     if s.startswith("flores200:"):
-        path, _, split = s[len("flores200:"):].partition(":")
-        if ":" in split or (split and split not in ("dev", "devtest", "both")):
-            path, split = s[len("flores200:"):], ""
-        corpus = load_flores(path, split or "devtest", languages)
+        rest = s[len("flores200:"):]
+        path, _, split = rest.rpartition(":")
+        if not path or "/" in split or Path(rest).exists():  # no split given (the path may hold colons)
+            path, split = rest, "devtest"
+        corpus = load_flores(path, split, languages)
     elif s.startswith("ntrex128:"):
         corpus = load_ntrex(s[len("ntrex128:"):], languages)
     elif s.startswith("hf:"):
@@ -78,7 +79,7 @@ def load_corpus(spec: str | Path | Corpus, languages: Sequence[str] | None = Non
 
 
 def load_corpora(specs: Sequence[str | Path | Corpus] | None, languages: Sequence[str] | None = None,
-                 *, online: bool = False) -> list[Corpus]:
+                 *, online: bool | None = None) -> list[Corpus]:
     """Load several corpora; no specs or `shipped` means every shipped corpus."""
     out: list[Corpus] = []
     for spec in specs or ["shipped"]:
@@ -89,4 +90,12 @@ def load_corpora(specs: Sequence[str | Path | Corpus] | None, languages: Sequenc
                 out.append(corpus.select(have))
         else:
             out.append(load_corpus(spec, languages, online=online))
+    names: dict[str, str] = {}
+    for c in out:
+        if c.name in names:
+            raise CorpusError(
+                f"two corpora are both named {c.name!r} ({names[c.name]} and {c.source}); their rows "
+                "would be pooled. Rename one (the name is the file stem or folder name)."
+            )
+        names[c.name] = c.source
     return out

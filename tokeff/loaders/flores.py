@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tokeff.corpus import Corpus, build_corpus, concat, read_columns, split_lines
-from tokeff.errors import CorpusError
+from tokeff.errors import CorpusError, LanguageError
 from tokeff.languages import normalize_language
 
 SPLITS = ("dev", "devtest")
@@ -31,7 +31,18 @@ def load_flores(folder: str | Path, split: str = "devtest", languages: Sequence[
     files = sorted((root / split).glob(f"*.{split}"))
     if not files:
         raise CorpusError(f"{root / split}: no *.{split} files")
-    by_lang = {normalize_language(f.name.split(".")[0]): f for f in files}
+    by_lang: dict[str, Path] = {}
+    for f in files:
+        code = f.name[: -len(split) - 1]
+        if "." in code:  # only <code>.<split>; a copy such as jpn_Jpan.old.devtest is not a language
+            continue
+        try:
+            tag = normalize_language(code)
+        except LanguageError as exc:
+            raise CorpusError(f"{f}: file name is not <language code>.{split}: {exc}") from exc
+        if tag in by_lang:
+            raise CorpusError(f"{f} and {by_lang[tag]} are both language {tag}")
+        by_lang[tag] = f
     cols = read_columns(by_lang, languages, str(root / split))
     doc_ids = domains = None
     meta_path = root / f"metadata_{split}.tsv"
@@ -42,8 +53,11 @@ def load_flores(folder: str | Path, split: str = "devtest", languages: Sequence[
             raise CorpusError(f"{meta_path}:1: no URL column")
         iu, idom = header.index("URL"), header.index("domain") if "domain" in header else None
         fields = [r.split("\t") for r in rows[1:]]
-        doc_ids = [f[iu] for f in fields]
-        domains = [f[idom] for f in fields] if idom is not None else None
+        for lineno, row in enumerate(fields, 2):
+            if len(row) != len(header):
+                raise CorpusError(f"{meta_path}:{lineno}: {len(row)} fields, but the header has {len(header)}")
+        doc_ids = [row[iu] for row in fields]
+        domains = [row[idom] for row in fields] if idom is not None else None
     return build_corpus(f"flores200-{split}", cols, doc_ids=doc_ids, domains=domains,
                         ids_origin=str(meta_path), source=str(root),
                         meta={"license": "CC-BY-SA-4.0", "domain": "wiki"})

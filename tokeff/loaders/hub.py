@@ -17,16 +17,17 @@ from tokeff.corpus import Column, Corpus, build_corpus
 from tokeff.errors import CorpusError, LanguageError, NetworkDisabledError
 from tokeff.languages import normalize_language
 from tokeff.loaders.table import frame_to_corpus
+from tokeff.tokenizer import online_allowed
 
 FLORES_PLUS = "openlanguagedata/flores_plus"
 FLORES_CODES = {"en": "eng_Latn", "ja": "jpn_Jpan", "ko": "kor_Hang", "zh-Hans": "cmn_Hans",
                 "zh-Hant": "cmn_Hant", "yue-Hant": "yue_Hant"}
 
 
-def _load(path: str, config: str | None, split: str, online: bool) -> Any:
+def _load(path: str, config: str | None, split: str, online: bool | None) -> Any:
     import datasets
 
-    if not online and not Path(path).expanduser().exists():
+    if not online_allowed(online) and not Path(path).expanduser().exists():
         raise NetworkDisabledError(
             f"corpus {path!r} is on the Hugging Face hub and downloading is off; "
             "pass --online (or TOKEFF_ONLINE=1), or point at a local copy"
@@ -38,7 +39,7 @@ def _load(path: str, config: str | None, split: str, online: bool) -> Any:
 
 
 def load_per_language(path: str, languages: Sequence[str], split: str = "devtest", *,
-                      online: bool = False, codes: dict[str, str] | None = None) -> Corpus:
+                      online: bool | None = None, codes: dict[str, str] | None = None) -> Corpus:
     """flores_plus shape: a config per language (`jpn_Jpan`...), rows aligned by `id`."""
     codes = codes or FLORES_CODES
     cols, doc_ids, domains, ids = [], None, None, None
@@ -59,12 +60,12 @@ def load_per_language(path: str, languages: Sequence[str], split: str = "devtest
         if doc_ids is None and "url" in df.columns:
             doc_ids = [str(u) for u in df["url"]]
             domains = [str(d) for d in df["domain"]] if "domain" in df.columns else None
-        cols.append(Column(lang, [str(t) for t in df["text"]], f"{path}:{config} [{split}] row", 1))
+        cols.append(Column(lang, [str(t) for t in df["text"]], f"{path}:{config} [{split}] row"))
     name = path.rstrip("/").split("/")[-1]
     return build_corpus(f"{name}-{split}", cols, doc_ids=doc_ids, domains=domains, source=path)
 
 
-def load_wide(path: str, config: str | None = None, split: str = "devtest", *, online: bool = False,
+def load_wide(path: str, config: str | None = None, split: str = "devtest", *, online: bool | None = None,
               languages: Sequence[str] | None = None) -> Corpus:
     """A dataset with a column per language (`sentence_eng_Latn` or plain tags)."""
     ds = _load(path, config, split, online)
@@ -73,10 +74,10 @@ def load_wide(path: str, config: str | None = None, split: str = "devtest", *, o
     if "URL" in df.columns and "doc_id" not in df.columns:
         df = df.rename(columns={"URL": "doc_id"})
     name = path.rstrip("/").split("/")[-1]
-    return frame_to_corpus(df, f"{name}-{split}", f"{path} [{split}]", 1, languages)
+    return frame_to_corpus(df, f"{name}-{split}", f"{path} [{split}]", None, languages)
 
 
-def load_hub(spec: str, languages: Sequence[str] | None, *, online: bool) -> Corpus:
+def load_hub(spec: str, languages: Sequence[str] | None, *, online: bool | None) -> Corpus:
     """`hf:ID[:config][:split]`; flores_plus-shaped datasets need `languages`."""
     parts = spec.split(":")
     path = parts[0]

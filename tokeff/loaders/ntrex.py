@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tokeff.corpus import Corpus, build_corpus, read_columns, split_lines
-from tokeff.errors import CorpusError
+from tokeff.errors import CorpusError, LanguageError
 from tokeff.languages import normalize_language
 
 
@@ -19,8 +19,16 @@ def load_ntrex(folder: str | Path, languages: Sequence[str] | None = None) -> Co
         raise CorpusError(f"{root}: not an NTREX-128 folder (no newstest2019-*.txt files)")
     by_lang: dict[str, Path] = {}
     for f in files:
-        code = f.name[len("newstest2019-") : -len(".txt")].split(".", 1)[1]
-        by_lang[normalize_language(code)] = f
+        parts = f.name[len("newstest2019-") : -len(".txt")].split(".")
+        if len(parts) != 2 or parts[0] not in ("src", "ref"):
+            continue  # only newstest2019-{src,ref}.<code>.txt
+        try:
+            tag = normalize_language(parts[1])
+        except LanguageError as exc:
+            raise CorpusError(f"{f}: file name is not newstest2019-(src|ref).<code>.txt: {exc}") from exc
+        if tag in by_lang:
+            raise CorpusError(f"{f} and {by_lang[tag]} are both language {tag}")
+        by_lang[tag] = f
     cols = read_columns(by_lang, languages, str(root))
     ids_path = root / "DOCUMENT_IDS.tsv"
     doc_ids = None

@@ -215,6 +215,87 @@ def corpora_cmd(
         raise typer.Exit(1)
 
 
+@app.command("cost")
+def cost_cmd(
+    workload: Annotated[Path, typer.Argument(help="Workload YAML (see README: requests, sizes, language mix...).")],
+    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Model id (repeatable). Default: the rates file's defaults.")] = None,
+    currency: Annotated[str | None, typer.Option(help="Currency of the costs (USD, JPY, KRW, CNY, HKD, SGD, EUR...). Default: the workload's.")] = None,
+    ratios: Annotated[Path | None, typer.Option(help="A ratio table from `tokeff measure --out` to convert with. Default: measure the workload's corpus now.")] = None,
+    pivot_via: Annotated[str | None, typer.Option("--pivot-via", help="Also answer: is translating through English with this model cheaper?")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the cost table here (.csv, .json or .parquet).")] = None,
+) -> None:
+    """Price a workload on each model, per language, with the language premium in money."""
+    from tokeff.cost import cost, pivot_break_even
+    from tokeff.workload import load_workload
+
+    try:
+        wl = load_workload(workload)
+        table = cost(wl, model, ratios, currency=currency)
+        pivots = []
+        if pivot_via:
+            for m in dict.fromkeys(table["model"]):
+                for lang in wl.languages:
+                    if lang != "en":
+                        pivots.append(pivot_break_even(wl, str(m), pivot_via, lang, ratios))
+        if out_file:
+            write_table(table, out_file)
+            err.print(f"wrote {len(table)} rows to {out_file}")
+    except TokeffError as exc:
+        raise _fail(exc) from exc
+    cur = str(table["currency"].iloc[0])
+    fx = str(table["fx_date"].iloc[0])
+    t = Table(title=f"{wl.name}: {wl.requests_per_month:,.0f} requests/month, mix "
+              + ", ".join(f"{k} {v:.0%}" for k, v in wl.languages.items()),
+              caption=f"{cur}" + (f" (FX {fx})" if fx else "") + f"; ratios from {table['ratio_source'].iloc[0]}")
+    for col in ("language", "rank", "model", "tokenizer", "premium", "tokens in/out", "per request",
+                "per month", "language tax", f"at {wl.growth:g}x", "rates"):
+        t.add_column(col, justify="right" if col in ("rank", "premium", "per request", "per month", "language tax") else "left")
+    for r in table.itertuples(index=False):
+        status = "" if r.tokenizer_status == "exact" else f" ({r.tokenizer_status})"
+        tax = f"{r.language_tax:,.2f} ({r.language_tax_share:.0%})" if r.language_tax else "-"
+        t.add_row(str(r.language), str(r.rank), str(r.model), f"{r.tokenizer}{status}",
+                  f"{r.premium:.2f} [{r.premium_low:.2f}, {r.premium_high:.2f}]",
+                  f"{r.input_tokens:,.0f} / {r.output_tokens:,.0f}", f"{r.cost_per_request:,.5f}",
+                  f"{r.cost_per_month:,.2f}", tax, f"{r.cost_per_month_at_growth:,.0f}",
+                  f"{r.rates_origin} {r.rates_checked}" + (f"; {r.notes}" if r.notes else ""))
+    out.print(t)
+    if wl.revenue_per_month:
+        margins = table.drop_duplicates("model")[["model", "model_cost_per_month", "gross_margin"]]
+        out.print("gross margin at " + f"{wl.revenue_per_month:,.0f} {wl.currency}/month revenue: "
+                  + ", ".join(f"{m.model} {m.gross_margin:.0%}" for m in margins.itertuples(index=False)))
+    for p in pivots:
+        out.print(f"{p['main']} in {p['language']}: premium {p['premium']:.2f}, pivot through English via "
+                  f"{p['translator']} breaks even at {p['break_even_premium']:.2f} -> {p['cheaper']} "
+                  f"(USD/request direct {p['direct_cost_per_request']:.5f}, pivot {p['pivot_cost_per_request']:.5f})")
+
+
+@app.command("models")
+def models_cmd(
+    rates: Annotated[Path | None, typer.Option(help="Use this rates file.")] = None,
+) -> None:
+    """List the priced models: rates per million tokens, their date and source, and the tokenizer."""
+    from tokeff.rates import load_rates
+
+    try:
+        book = load_rates(rates)
+        t = Table(title=f"Models in {book.source} (rates as of {book.as_of})")
+        for col in ("model", "provider", "tokenizer", "input", "output", "cached", "batch", "tiers", "currency", "from", "checked"):
+            t.add_column(col, justify="right" if col in ("input", "output", "cached") else "left")
+        for mid in book:
+            c = book.card(mid)
+            s = c.standard
+            t.add_row(mid + (" *" if book.rows[mid].default else ""), c.provider, c.tokenizer or "(not public)",
+                      f"{s.input:.4g}", f"{s.output:.4g}", "-" if s.cached_input is None else f"{s.cached_input:.4g}",
+                      "yes" if c.batch else "-", ", ".join(f">{a:,}" for a, _ in s.tiers) or "-",
+                      c.currency, c.origin, c.checked.isoformat() if c.checked else "-")
+        for alias, target in book.aliases.items():
+            t.add_row(f"{alias} -> {target}", "", "", "", "", "", "", "", "", "alias", "")
+    except TokeffError as exc:
+        raise _fail(exc) from exc
+    out.print(t)
+    out.print("* default in `tokeff cost`; rates per 1M tokens")
+
+
 @cache_app.command("info")
 def cache_info() -> None:
     """Where the count cache is and how much it holds."""

@@ -52,3 +52,17 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
             doc = {"tokeff_version": __version__, "schema_version": 1, "rows": records}
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
+
+
+def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a table written by `write_table` (CSV, JSON with `rows`, or Parquet)."""
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None or not path.is_file():
+        raise TokeffError(f"{path}: not a ratio table (.csv, .json or .parquet from `tokeff measure --out`)")
+    if fmt == "csv":
+        return pd.read_csv(path)
+    if fmt == "parquet":
+        return pd.read_parquet(path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    return pd.DataFrame(doc["rows"] if isinstance(doc, dict) else doc)

@@ -1,0 +1,232 @@
+"""Costs checked against figures computed by hand here: tokens x rate, cached share, batch,
+long-context tier, FX, conversion through measured ratios, margin, and the English pivot."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from tokeff.cli import app
+from tokeff.cost import cost, pivot_break_even, request_cost
+from tokeff.errors import LanguageError
+from tokeff.fx import CurrencyError, Fx, load_fx
+from tokeff.rates import Prices, RateBook, RateCard, UnknownModelError, UnpricedModelError, _load, load_rates
+from tokeff.workload import Workload, WorkloadError, load_workload, parse_workload
+
+# A toy ratio table with round numbers: the corpus has 800 English words; English needs 1,000
+# tokens on tokenizer A and 1,200 on B; Japanese 1,500 on A and 1,560 on B.
+RATIOS = pd.DataFrame([
+    {"corpus": "toy", "domain": "x", "language": "en", "tokenizer": "o200k_base", "tokens": 1000, "chars": 4000,
+     "premium": 1.0, "premium_low": 1.0, "premium_high": 1.0, "reference": "en", "tokens_per_1k_ref_words": 1250.0,
+     "signature": "sig"},
+    {"corpus": "toy", "domain": "x", "language": "ja", "tokenizer": "o200k_base", "tokens": 1500, "chars": 1800,
+     "premium": 1.5, "premium_low": 1.4, "premium_high": 1.6, "reference": "en", "tokens_per_1k_ref_words": 1875.0,
+     "signature": "sig"},
+    {"corpus": "toy", "domain": "x", "language": "en", "tokenizer": "llama3", "tokens": 1200, "chars": 4000,
+     "premium": 1.0, "premium_low": 1.0, "premium_high": 1.0, "reference": "en", "tokens_per_1k_ref_words": 1500.0,
+     "signature": "sig"},
+    {"corpus": "toy", "domain": "x", "language": "ja", "tokenizer": "llama3", "tokens": 1560, "chars": 1800,
+     "premium": 1.3, "premium_low": 1.25, "premium_high": 1.35, "reference": "en", "tokens_per_1k_ref_words": 1950.0,
+     "signature": "sig"},
+])
+
+
+def _card(**kw: object) -> RateCard:
+    std = Prices(Decimal("2"), Decimal("8"), Decimal("0.5"))
+    base = dict(model="m", name="M", provider="p", tokenizer="o200k_base", currency="USD", standard=std,
+                batch=std.scaled(Decimal("0.5")), origin="tokeff", source="s", checked=date(2026, 11, 1))
+    base.update(kw)
+    return RateCard(**base)  # type: ignore[arg-type]
+
+
+def test_request_cost_by_hand() -> None:
+    c = _card()
+    # 1,000 input tokens, 40% cached; 500 output: (600 x 2 + 400 x 0.5 + 500 x 8) / 1e6
+    assert request_cost(c, 1000, 500, cached_share=0.4).cost == pytest.approx(0.0054)
+    # half the requests through batch at half price: 0.5 x 0.0054 + 0.5 x 0.0027
+    assert request_cost(c, 1000, 500, cached_share=0.4, batch_share=0.5).cost == pytest.approx(0.00405)
+    no_cache = _card(standard=Prices(Decimal("2"), Decimal("8")), batch=None)
+    r = request_cost(no_cache, 1000, 500, cached_share=0.4, batch_share=0.5)
+    assert r.cost == pytest.approx((1000 * 2 + 500 * 8) / 1e6) and "no cache rate" in r.notes and "no batch rate" in r.notes
+
+
+def test_long_context_tier_matches_genai_prices() -> None:
+    from genai_prices import Usage, calc_price
+
+    card = load_rates().card("claude-sonnet-4-5")
+    # below 200k prompt tokens: 3 / 15; above: every token at 6 / 22.5
+    assert request_cost(card, 200_000, 1000).cost == pytest.approx((200_000 * 3 + 1000 * 15) / 1e6)
+    assert request_cost(card, 250_000, 1000).cost == pytest.approx((250_000 * 6 + 1000 * 22.5) / 1e6)
+    ts = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    for tin, cached in [(250_000, 0), (120_000, 50_000), (300_000, 100_000)]:
+        gp = calc_price(Usage(input_tokens=tin, cache_read_tokens=cached, output_tokens=2000), "claude-sonnet-4-5",
+                        provider_id="anthropic", genai_request_timestamp=ts)
+        ours = request_cost(card, tin, 2000, cached_share=cached / tin).cost
+        assert ours == pytest.approx(float(gp.total_price))
+
+
+def test_genai_prices_batch_and_cache_agree() -> None:
+    from genai_prices import Usage, calc_price
+
+    card = load_rates().card("gpt-4o")
+    ts = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    gp = calc_price(Usage(input_tokens=10_000, cache_read_tokens=4000, output_tokens=800), "gpt-4o",
+                    provider_id="openai", genai_request_timestamp=ts, price_context={"processing": "batch"})
+    assert request_cost(card, 10_000, 800, cached_share=0.4, batch_share=1.0).cost == pytest.approx(float(gp.total_price))
+    # by hand: (6,000 x 2.5 + 4,000 x 1.25 + 800 x 10) / 1e6 = 0.028, halved in batch
+    assert request_cost(card, 10_000, 800, cached_share=0.4).cost == pytest.approx(0.028)
+
+
+def test_self_hosted_price_per_million() -> None:
+    card = load_rates().card("llama-3.3-70b@self-hosted")
+    # 2 GPUs x $2.50/h / 0.6 busy = $8.333/h; 12,000 prompt tok/s -> 43.2M tok/h
+    assert float(card.standard.input) == pytest.approx(2 * 2.5 / 0.6 / (12_000 * 3600) * 1e6)
+    assert float(card.standard.output) == pytest.approx(2 * 2.5 / 0.6 / (1_200 * 3600) * 1e6)
+
+
+def _wl(**kw: object) -> Workload:
+    base: dict[str, object] = {"name": "t", "corpus": "toy", "requests_per_month": 1000,
+                               "input": {"english_words": 80}, "output": {"english_words": 40},
+                               "languages": {"ja": 0.6, "en": 0.4}}
+    base.update(kw)
+    return parse_workload(base)
+
+
+def test_workload_cost_by_hand() -> None:
+    df = cost(_wl(revenue_per_month=100.0, growth=10), ["gpt-4o-mini", "llama-3.3-70b@groq"], RATIOS)
+    mini = df[(df.model == "gpt-4o-mini") & (df.language == "ja")].iloc[0]
+    # 80 English words x 1,500 ja tokens / 800 words = 150 tokens in; 40 words -> 75 out
+    assert (mini.input_tokens, mini.output_tokens) == (pytest.approx(150), pytest.approx(75))
+    per_req = (150 * 0.15 + 75 * 0.6) / 1e6
+    assert mini.cost_per_request == pytest.approx(per_req)
+    assert mini.cost_per_month == pytest.approx(per_req * 1000 * 0.6)
+    en_req = (100 * 0.15 + 50 * 0.6) / 1e6  # 80 words -> 100 English tokens, 40 -> 50
+    assert mini.english_cost_per_month == pytest.approx(en_req * 1000 * 0.6)
+    assert mini.language_tax == pytest.approx((per_req - en_req) * 600)
+    assert mini.cost_per_month_at_growth == pytest.approx(per_req * 600 * 10)
+    assert mini.premium == 1.5 and mini.premium_low == 1.4
+    llama = df[(df.model == "llama-3.3-70b@groq") & (df.language == "ja")].iloc[0]
+    # llama3: 80 words x 1,560 / (1,200 x 1,000 / 1,500 = 800 words) = 156 in, 78 out at 0.59 / 0.79
+    assert llama.cost_per_request == pytest.approx((156 * 0.59 + 78 * 0.79) / 1e6)
+    assert mini["rank"] == 1 and llama["rank"] == 2
+    total = per_req * 600 + en_req * 400
+    assert mini.model_cost_per_month == pytest.approx(total)
+    assert mini.gross_margin == pytest.approx((100 - total) / 100)
+    assert mini.ratio_source.startswith("toy")
+
+
+def test_size_units_and_cap() -> None:
+    # 30 Japanese tokens of llama3 = 30 x 1,500 / 1,560 o200k ja tokens; 900 ja chars -> x 1,500 / 1,800
+    df = cost(_wl(input={"tokens": 30, "tokenizer": "llama3", "language": "ja"},
+                  output={"chars": 900, "language": "ja"}, output_cap_tokens=700, languages={"ja": 1.0}),
+              ["gpt-4o-mini"], RATIOS)
+    row = df.iloc[0]
+    assert row.input_tokens == pytest.approx(30 * 1500 / 1560)
+    assert row.output_tokens == 700  # 750 capped
+    df = cost(_wl(input={"english_tokens": 200, "tokenizer": "llama3"}, languages={"ja": 1.0}), ["gpt-4o-mini"], RATIOS)
+    assert df.iloc[0].input_tokens == pytest.approx(200 * 1500 / 1200)
+
+
+def test_fx_by_hand(tmp_path: Path) -> None:
+    fx = Fx(date(2026, 10, 30), "test", "USD", {"JPY": Decimal("150"), "EUR": Decimal("0.9")})
+    usd = cost(_wl(), ["gpt-4o-mini"], RATIOS, fx=fx)
+    jpy = cost(_wl(), ["gpt-4o-mini"], RATIOS, currency="JPY", fx=fx)
+    assert jpy.cost_per_month.sum() == pytest.approx(usd.cost_per_month.sum() * 150)
+    assert set(jpy.currency) == {"JPY"} and set(jpy.fx_date) == {"2026-10-30"}
+    assert float(fx.rate("EUR", "JPY")) == pytest.approx(150 / 0.9)
+    shipped = load_fx()
+    assert shipped.base == "USD" and {"JPY", "KRW", "CNY", "HKD", "SGD", "EUR"} <= set(shipped.rates)
+    with pytest.raises(CurrencyError, match="no FX rate for 'TWD'"):
+        cost(_wl(), ["gpt-4o-mini"], RATIOS, currency="TWD", fx=fx)
+
+
+def test_pivot_break_even_by_hand() -> None:
+    p = pivot_break_even(_wl(), "gpt-4o", "gpt-4o-mini", "ja", RATIOS)
+    # direct on gpt-4o: 150 in, 75 out; English: 100 in, 50 out
+    direct = (150 * 2.5 + 75 * 10) / 1e6
+    main_en = (100 * 2.5 + 50 * 10) / 1e6
+    # translator gpt-4o-mini: ja prompt (150) -> English (100); English answer (50) -> ja (75)
+    translate = (150 * 0.15 + 100 * 0.6) / 1e6 + (50 * 0.15 + 75 * 0.6) / 1e6
+    assert p["direct_cost_per_request"] == pytest.approx(direct)
+    assert p["pivot_cost_per_request"] == pytest.approx(main_en + translate)
+    assert p["break_even_premium"] == pytest.approx((main_en + translate) / main_en)
+    assert p["premium"] == 1.5 and p["cheaper"] == "pivot through English"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"requests_per_month": -5}, "requests_per_month: Input should be greater than 0"),
+    ({"requests_per_month": None}, "requests_per_month"),
+    ({"input": {"english_words": 10, "chars": 5}}, "exactly one of"),
+    ({"input": {"tokens": 10}}, "tokens needs `tokenizer`"),
+    ({"languages": {"ja": 0.5}}, "add up to 0.5"),
+    ({"cached_share": 1.5}, "cached_share"),
+    ({"colour": "red"}, "colour: unknown key"),
+])
+def test_bad_workloads_name_the_field(change: dict[str, object], message: str) -> None:
+    with pytest.raises(WorkloadError, match=message):
+        _wl(**change)
+
+
+def test_bad_models_and_languages() -> None:
+    with pytest.raises(UnknownModelError, match="unknown model 'gpt-9'"):
+        cost(_wl(), ["gpt-9"], RATIOS)
+    with pytest.raises(UnpricedModelError, match="no offline tokenizer"):
+        cost(_wl(), ["claude-sonnet-4-5"], RATIOS)
+    with pytest.raises(LanguageError, match="languages: no measured ratio for ko"):
+        cost(_wl(languages={"ko": 1.0}), ["gpt-4o-mini"], RATIOS)
+    with pytest.raises(WorkloadError, match="corpus: no measured ratios for corpus 'nope'"):
+        cost(_wl(corpus="nope"), ["gpt-4o-mini"], RATIOS)
+
+
+def test_rates_file_errors_and_aliases(tmp_path: Path) -> None:
+    bad = tmp_path / "r.yaml"
+    bad.write_text("as_of: 2026-11-23\nmodels:\n  - {id: x, provider: p, tokenizer: null, input: 1}\n", encoding="utf-8")
+    with pytest.raises(Exception, match="model 'x'.*own rates need both input and output"):
+        load_rates(bad)
+    bad.write_text("as_of: 2026-11-23\nmodels:\n  - {id: x, provider: p, tokenizer: null, "
+                   "genai_prices: {model: mistral-large-latest, provider: mistral}}\n", encoding="utf-8")
+    _load.cache_clear()
+    with pytest.raises(UnpricedModelError, match="resolves the alias 'mistral-large-latest' to 'mistral-large'"):
+        load_rates(bad).card("x")
+    bad.write_text("as_of: 2026-11-23\nmodels:\n  - {id: x, provider: p, tokenizer: null, "
+                   "genai_prices: {model: no-such-model-zz, provider: openai}}\n", encoding="utf-8")
+    _load.cache_clear()
+    with pytest.raises(UnpricedModelError, match="genai-prices has no openai/no-such-model-zz"):
+        load_rates(bad).card("x")
+    good = tmp_path / "g.yaml"
+    good.write_text("as_of: 2026-11-23\nmodels:\n  - {id: big-2411, provider: p, tokenizer: null, input: 2, output: 6,"
+                    " source: s, checked: 2026-11-01}\naliases: {big-latest: big-2411}\n", encoding="utf-8")
+    book: RateBook = load_rates(good)
+    card = book.card("big-latest")
+    assert card.model == "big-2411" and card.resolved == "big-2411" and card.standard.output == 6
+
+
+def test_shipped_rates_cover_the_seed_systems() -> None:
+    book = load_rates()
+    assert len(list(book)) >= 40
+    for m in book:
+        card = book.card(m)  # every row prices
+        assert card.standard.input >= 0 and card.source
+
+
+def test_cost_cli(tmp_path: Path) -> None:
+    wl = tmp_path / "w.yaml"
+    wl.write_text("name: bot\ncorpus: sample\nrequests_per_month: 1000\ninput: {english_words: 100}\n"
+                  "output: {english_words: 50}\nlanguages: {ja: 1.0}\ncurrency: JPY\n", encoding="utf-8")
+    out = tmp_path / "c.csv"
+    res = CliRunner().invoke(app, ["cost", str(wl), "-m", "gpt-4o", "-m", "llama-3.3-70b@groq", "--out", str(out),
+                                   "--pivot-via", "gpt-4o-mini"])
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(out)
+    assert set(df.model) == {"gpt-4o", "llama-3.3-70b@groq"} and set(df.currency) == {"JPY"}
+    assert "breaks even at" in res.output
+    assert load_workload(wl).languages == {"ja": 1.0}
+    res = CliRunner().invoke(app, ["cost", str(wl), "-m", "gpt-9"])
+    assert res.exit_code == 2 and "unknown model 'gpt-9'" in res.output
+    res = CliRunner().invoke(app, ["models"])
+    assert res.exit_code == 0 and "gpt-4o" in res.output

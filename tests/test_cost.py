@@ -230,3 +230,25 @@ def test_cost_cli(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "unknown model 'gpt-9'" in res.output
     res = CliRunner().invoke(app, ["models"])
     assert res.exit_code == 0 and "gpt-4o" in res.output
+
+
+def test_own_rows_against_genai_prices_lists_disagreements() -> None:
+    from tokeff.rates import compare_with_genai_prices
+
+    rows = compare_with_genai_prices(load_rates())
+    assert len(rows) >= 20
+    disagree = {r["model"]: r for r in rows if not r["agree"]}
+    for r in disagree.values():
+        print(f"{r['model']}: ours {r['ours']} vs genai-prices {r['genai_prices']} ({r.get('genai_prices_entry')})")
+    # Known, checked (../shared/notes/pricing-sources.md): genai-prices prices Qwen-Plus only at
+    # OpenRouter (0.26/0.78), DashScope's own rate is 0.40/1.20.
+    assert disagree["qwen-plus"]["ours"] == (Decimal("0.4"), Decimal("1.2"))
+    assert disagree["qwen-plus"]["genai_prices"] == (Decimal("0.26"), Decimal("0.78"))
+    assert all(r["agree"] for r in rows if r["model"] in ("qwen-max", "kimi-k2.6", "glm-4.6"))
+
+
+def test_latest_alias_never_resolves_silently_to_an_old_model() -> None:
+    book = load_rates()
+    card = book.card("mistral-large-latest")
+    assert card.model == "mistral-large-2512" and card.resolved == "mistral-large-2512"
+    assert card.standard.input == Decimal("0.5")  # not the old Mistral Large's 2/6

@@ -250,14 +250,14 @@ def cost_cmd(
     for col in ("language", "rank", "model", "tokenizer", "premium", "tokens in/out", "per request",
                 "per month", "language tax", f"at {wl.growth:g}x", "rates"):
         t.add_column(col, justify="right" if col in ("rank", "premium", "per request", "per month", "language tax") else "left")
-    for r in table.itertuples(index=False):
-        status = "" if r.tokenizer_status == "exact" else f" ({r.tokenizer_status})"
-        tax = f"{r.language_tax:,.2f} ({r.language_tax_share:.0%})" if r.language_tax else "-"
-        t.add_row(str(r.language), str(r.rank), str(r.model), f"{r.tokenizer}{status}",
-                  f"{r.premium:.2f} [{r.premium_low:.2f}, {r.premium_high:.2f}]",
-                  f"{r.input_tokens:,.0f} / {r.output_tokens:,.0f}", f"{r.cost_per_request:,.5f}",
-                  f"{r.cost_per_month:,.2f}", tax, f"{r.cost_per_month_at_growth:,.0f}",
-                  f"{r.rates_origin} {r.rates_checked}" + (f"; {r.notes}" if r.notes else ""))
+    for r in table.to_dict("records"):
+        status = "" if r["tokenizer_status"] == "exact" else f" ({r['tokenizer_status']})"
+        tax = f"{r['language_tax']:,.2f} ({r['language_tax_share']:.0%})" if r["language_tax"] else "-"
+        t.add_row(str(r["language"]), str(r["rank"]), str(r["model"]), f"{r['tokenizer']}{status}",
+                  f"{r['premium']:.2f} [{r['premium_low']:.2f}, {r['premium_high']:.2f}]",
+                  f"{r['input_tokens']:,.0f} / {r['output_tokens']:,.0f}", f"{r['cost_per_request']:,.5f}",
+                  f"{r['cost_per_month']:,.2f}", tax, f"{r['cost_per_month_at_growth']:,.0f}",
+                  f"{r['rates_origin']} {r['rates_checked']}" + (f"; {r['notes']}" if r["notes"] else ""))
     out.print(t)
     if wl.revenue_per_month:
         margins = table.drop_duplicates("model")[["model", "model_cost_per_month", "gross_margin"]]

@@ -181,16 +181,9 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
         tok = registry.get(card.tokenizer)
         rate = fxr.rate(card.currency, cur)
 
-        def priced(lang: str) -> RequestCost:
-            tin = conv.tokens(wl.input, lang, tok.id, "input")
-            tout = conv.tokens(wl.output, lang, tok.id, "output")
-            if wl.output_cap_tokens is not None:
-                tout = min(tout, wl.output_cap_tokens)
-            return request_cost(card, tin, tout, cached_share=wl.cached_share, batch_share=wl.batch_share)
-
-        english = priced(ref)
+        english = _priced(wl, conv, card, tok.id, ref)
         for lang, share in wl.languages.items():
-            rc = priced(lang)
+            rc = _priced(wl, conv, card, tok.id, lang)
             r = conv.row(lang, tok.id)
             per_request = rc.cost * float(rate)
             eng_per_request = english.cost * float(rate)
@@ -225,6 +218,15 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
     df = df.sort_values(["language", "rank", "model"], kind="stable").reset_index(drop=True)
     df.attrs["workload"] = wl.name
     return df[COST_COLUMNS]
+
+
+def _priced(wl: Workload, conv: Ratios, card: RateCard, tokenizer: str, lang: str) -> RequestCost:
+    """One request of the workload in `lang` on `card`'s model."""
+    tin = conv.tokens(wl.input, lang, tokenizer, "input")
+    tout = conv.tokens(wl.output, lang, tokenizer, "output")
+    if wl.output_cap_tokens is not None:
+        tout = min(tout, wl.output_cap_tokens)
+    return request_cost(card, tin, tout, cached_share=wl.cached_share, batch_share=wl.batch_share)
 
 
 def pivot_break_even(workload: Workload | str | Path, main: str, translator: str, language: str,

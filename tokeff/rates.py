@@ -134,6 +134,7 @@ class ModelRow(BaseModel):
     batch_discount: Decimal | None = Field(default=None, ge=0, lt=1)
     tiers: list[TierRow] = Field(default_factory=list)
     genai_prices: GenaiRef | None = None
+    compare_genai: GenaiRef | None = Field(default=None, description="genai-prices' entry for the same model, to cross-check own rows")
     self_hosted: SelfHosted | None = None
     source: str | None = None
     checked: date | None = None
@@ -263,7 +264,7 @@ def _prices_of(mp: Any) -> Prices:
     keys = {"input": "input_mtok", "output": "output_mtok", "cached_input": "cache_read_mtok",
             "cache_write": "cache_write_mtok"}
     raw = {k: getattr(mp, v, None) for k, v in keys.items()}
-    starts = sorted({t.start for v in raw.values() if hasattr(v, "tiers") for t in v.tiers})
+    starts = sorted({t.start for v in raw.values() if v is not None and hasattr(v, "tiers") for t in v.tiers})
 
     def at(v: Any, start: int | None) -> Decimal | None:
         if v is None:
@@ -323,3 +324,22 @@ def _load(path: str) -> RateBook:
         if target not in rows:
             raise RatesError(f"{path}: alias {alias!r} points at {target!r}, which has no row")
     return RateBook(rows, dict(top.aliases), top.as_of, path)
+
+
+def compare_with_genai_prices(book: RateBook) -> list[dict[str, Any]]:
+    """Own rows next to what genai-prices says for the same model (`compare_genai`): one dict per
+    model with both input/output rates and whether they agree."""
+    out = []
+    for row in book.rows.values():
+        if row.compare_genai is None or row.input is None:
+            continue
+        try:
+            theirs, _, resolved, _ = _from_genai_prices(row.compare_genai.model, row.compare_genai.provider, book.as_of)
+        except UnpricedModelError as exc:
+            out.append({"model": row.id, "ours": (row.input, row.output), "genai_prices": None, "agree": False,
+                        "note": str(exc)})
+            continue
+        agree = (theirs.input, theirs.output) == (row.input, row.output)
+        out.append({"model": row.id, "ours": (row.input, row.output), "genai_prices": (theirs.input, theirs.output),
+                    "genai_prices_entry": f"{row.compare_genai.provider}/{resolved}", "agree": agree})
+    return out

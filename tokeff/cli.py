@@ -247,17 +247,23 @@ def cost_cmd(
     t = Table(title=f"{wl.name}: {wl.requests_per_month:,.0f} requests/month, mix "
               + ", ".join(f"{k} {v:.0%}" for k, v in wl.languages.items()),
               caption=f"{cur}" + (f" (FX {fx})" if fx else "") + f"; ratios from {table['ratio_source'].iloc[0]}")
-    for col in ("language", "rank", "model", "tokenizer", "premium", "tokens in/out", "per request",
-                "per month", "language tax", f"at {wl.growth:g}x", "rates"):
-        t.add_column(col, justify="right" if col in ("rank", "premium", "per request", "per month", "language tax") else "left")
+    growth = wl.growth != 1
+    cols = ["language", "rank", "model", "tokenizer", "premium [95% CI]", "tokens in/out", "per request",
+            "per month", "language tax"] + ([f"per month at {wl.growth:g}x"] if growth else []) + ["rates", "notes"]
+    for col in cols:
+        right = col not in ("language", "model", "tokenizer", "rates", "notes")
+        t.add_column(col, justify="right" if right else "left", no_wrap=col in ("model", "premium [95% CI]"))
     for r in table.to_dict("records"):
         status = "" if r["tokenizer_status"] == "exact" else f" ({r['tokenizer_status']})"
         tax = f"{r['language_tax']:,.2f} ({r['language_tax_share']:.0%})" if r["language_tax"] else "-"
-        t.add_row(str(r["language"]), str(r["rank"]), str(r["model"]), f"{r['tokenizer']}{status}",
-                  f"{r['premium']:.2f} [{r['premium_low']:.2f}, {r['premium_high']:.2f}]",
-                  f"{r['input_tokens']:,.0f} / {r['output_tokens']:,.0f}", f"{r['cost_per_request']:,.5f}",
-                  f"{r['cost_per_month']:,.2f}", tax, f"{r['cost_per_month_at_growth']:,.0f}",
-                  f"{r['rates_origin']} {r['rates_checked']}" + (f"; {r['notes']}" if r["notes"] else ""))
+        cells = [str(r["language"]), str(r["rank"]), str(r["model"]), f"{r['tokenizer']}{status}",
+                 f"{r['premium']:.2f} [{r['premium_low']:.2f}, {r['premium_high']:.2f}]",
+                 f"{r['input_tokens']:,.0f} / {r['output_tokens']:,.0f}", f"{r['cost_per_request']:,.5f}",
+                 f"{r['cost_per_month']:,.2f}", tax]
+        if growth:
+            cells.append(f"{r['cost_per_month_at_growth']:,.0f}")
+        cells += [" ".join(x for x in (str(r["rates_origin"]), str(r["rates_checked"])) if x), str(r["notes"])]
+        t.add_row(*cells)
     out.print(t)
     if wl.revenue_per_month:
         margins = table.drop_duplicates("model")[["model", "model_cost_per_month", "gross_margin"]]

@@ -302,6 +302,54 @@ def models_cmd(
     out.print("* default in `tokeff cost`; rates per 1M tokens")
 
 
+@app.command("report")
+def report_cmd(
+    corpus: Annotated[list[str] | None, typer.Option("--corpus", "-c", help="Corpus SPEC (repeatable). Default: every shipped corpus, plus them pooled.")] = None,
+    tokenizer: Annotated[list[str] | None, typer.Option("--tokenizer", "-t", help="Tokenizer (repeatable). Default: the registry's defaults and the default models' tokenizers.")] = None,
+    workload: Annotated[Path | None, typer.Option(help="Workload YAML to price. Default: a CJK support assistant.")] = None,
+    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Model to price (repeatable). Default: the rates file's defaults.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Report directory (replaced atomically).")] = Path("reports/latest"),
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the count cache.")] = False,
+) -> None:
+    """Measure, price and write the language-cost report: index.html, report.md, ratios, costs, manifest."""
+    import time
+
+    from tokeff.report import build_report
+
+    start = time.perf_counter()
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=err, transient=True, disable=not err.is_terminal)
+    try:
+        with bar:
+            task = bar.add_task("report", total=None)
+
+            def step(label: str, done: int, total: int) -> None:
+                bar.update(task, description=label, completed=done, total=total)
+
+            path = build_report(out_dir, corpora=corpus, tokenizers=tokenizer, workload=workload, models=model,
+                                cache=not no_cache, progress=step)
+    except TokeffError as exc:
+        raise _fail(exc) from exc
+    files = sorted(p.name for p in path.iterdir())
+    out.print(f"wrote {path}/ in {time.perf_counter() - start:.1f} s: {', '.join(files)}")
+
+
+@app.command("verify")
+def verify_cmd(report_dir: Annotated[Path, typer.Argument(help="A directory written by `tokeff report`.")]) -> None:
+    """Recompute a report's ratios from its manifest (no cache) and say whether they reproduce exactly."""
+    from tokeff.report import verify_report
+
+    try:
+        diffs = verify_report(report_dir)
+    except TokeffError as exc:
+        raise _fail(exc) from exc
+    if diffs:
+        for d in diffs:
+            out.print(f"difference: {d}", highlight=False)
+        raise typer.Exit(1)
+    out.print(f"{report_dir}: every ratio reproduces exactly")
+
+
 @cache_app.command("info")
 def cache_info() -> None:
     """Where the count cache is and how much it holds."""

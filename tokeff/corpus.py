@@ -157,3 +157,14 @@ def read_columns(files: dict[str, Path], languages: Sequence[str] | None, origin
     if missing:
         raise LanguageError(f"{origin}: no file for {', '.join(missing)}; has {', '.join(files)}")
     return [Column(lang, split_lines(files[lang].read_bytes(), str(files[lang])), str(files[lang])) for lang in wanted]
+
+
+def pool(name: str, corpora: Sequence[Corpus]) -> Corpus:
+    """One corpus made of several (their common languages), each segment keeping its document
+    (prefixed by its corpus, so documents stay distinct bootstrap clusters) and domain."""
+    common = [lang for lang in corpora[0].languages if all(lang in c.texts for c in corpora)]
+    texts = {lang: [t for c in corpora for t in c.texts[lang]] for lang in common}
+    docs = [f"{c.name}/{d}" for c in corpora for d in (c.doc_ids or [f"{i}" for i in range(len(c))])]
+    domains = [d for c in corpora for d in (c.domains or [str(c.meta.get("domain", c.name))] * len(c))]
+    return Corpus(name, texts, docs, domains, source="+".join(c.name for c in corpora),
+                  meta={"pooled": [c.name for c in corpora]})

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from tokeff.errors import TokeffError
+from tokeff.schemas import SCHEMA_VERSION
 from tokeff.version import __version__
 
 FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet"}
@@ -49,7 +50,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
             df.to_parquet(tmp, index=False)
         else:
             records = json.loads(df.to_json(orient="records", force_ascii=False))
-            doc = {"tokeff_version": __version__, "schema_version": 1, "rows": records}
+            doc = {"tokeff_version": __version__, "schema_version": SCHEMA_VERSION, "rows": records}
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
 

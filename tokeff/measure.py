@@ -86,8 +86,11 @@ def measure(corpus: CorpusLike | Sequence[CorpusLike] | None = None,
 def summarize(segments: pd.DataFrame, *, reference: str = "en", by: Sequence[str] = (),
               n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
               digests: dict[str, str] | None = None,
-              tokenizers: dict[str, Tokenizer] | None = None) -> pd.DataFrame:
-    """The tidy ratio table from a per-segment table (see `count_segments`)."""
+              tokenizers: dict[str, Tokenizer] | None = None, cluster_label: str | None = None) -> pd.DataFrame:
+    """The tidy ratio table from a per-segment table (see `count_segments`).
+
+    A row may stand for several segments summed together (a column `n` says how many, as the
+    streaming path writes one row per document); `cluster_label` then names the clusters."""
     ref = normalize_language(reference)
     bad = [b for b in by if b not in ("domain", "doc_id")]
     if bad:
@@ -107,7 +110,7 @@ def summarize(segments: pd.DataFrame, *, reference: str = "en", by: Sequence[str
         docs: list[str] | None = [str(d) for d in ref_one["doc_id"]]
         if docs is not None and not any(docs):
             docs = None
-        resampler = Resampler.make(docs, len(ref_one), n_resamples, seed)
+        resampler = Resampler.make(docs, len(ref_one), n_resamples, seed, label=cluster_label)
         ref_words = int(ref_one["words"].sum())
         ref_chars = int(ref_one["chars"].sum())
         domain = label.get("domain")
@@ -120,6 +123,7 @@ def summarize(segments: pd.DataFrame, *, reference: str = "en", by: Sequence[str
             fp = tok.fingerprint if tok is not None else ""
             for lang, lpart in tpart.groupby("language", observed=True, sort=False):
                 t = lpart["tokens"].to_numpy(np.int64)
+                n_seg = int(lpart["n"].sum()) if "n" in lpart.columns else len(t)
                 what = f"corpus {corpus_name!r}, {lang} vs {ref}, tokenizer {tok_id}"
                 p = premium(t, ref_tokens, what=what)
                 low, high = (1.0, 1.0) if lang == ref else resampler.ci(t, ref_tokens)
@@ -129,10 +133,10 @@ def summarize(segments: pd.DataFrame, *, reference: str = "en", by: Sequence[str
                 rows.append({
                     "corpus": corpus_name, "domain": domain, "language": str(lang), "tokenizer": str(tok_id),
                     "status": tok.status if tok is not None else "",
-                    "segments": len(t), "chars": chars, "bytes": nbytes, "tokens": total,
+                    "segments": n_seg, "chars": chars, "bytes": nbytes, "tokens": total,
                     "chars_per_token": chars / total if total else float("nan"),
                     "bytes_per_token": nbytes / total if total else float("nan"),
-                    "tokens_per_segment": total / len(t),
+                    "tokens_per_segment": total / n_seg,
                     "premium": p, "premium_low": low, "premium_high": high,
                     "reference": ref, "reference_tokens": int(ref_tokens.sum()),
                     "tokens_per_1k_ref_words": 1000 * total / ref_words if ref_words else float("nan"),

@@ -10,7 +10,8 @@ from tokeff.version import __version__
 
 def signature(*, corpus: str, corpus_digest: str, reference: str, tokenizer: str, fingerprint: str,
               ci_method: str, n_resamples: int, seed: int) -> str:
-    ci = "cluster-doc" if "doc" in ci_method else "segment"
+    inner = ci_method[ci_method.find("(") + 1 : ci_method.rfind(")")] if "(" in ci_method else ci_method
+    ci = "segment" if inner == "segment" else "cluster-" + inner.replace(" ", "-")
     return "|".join([
         f"tokeff:{__version__}",
         f"corpus:{corpus}@{corpus_digest[:8]}",

@@ -49,12 +49,12 @@ class Resampler:
 
     @classmethod
     def make(cls, doc_ids: list[str] | None, n_segments: int, n_resamples: int = 1000,
-             seed: int = 12345) -> Resampler:
+             seed: int = 12345, label: str | None = None) -> Resampler:
         if doc_ids is not None and len(set(doc_ids)) >= 2:
             # a segment with no document id is its own cluster, never pooled with other blanks
             doc_ids = [d if d else f"\x00segment-{i}" for i, d in enumerate(doc_ids)]
             codes, uniques = _factorize(doc_ids)
-            n, method = len(uniques), "paired-cluster-bootstrap(doc)"
+            n, method = len(uniques), f"paired-cluster-bootstrap({label or 'doc'})"
         else:
             codes, n, method = np.arange(n_segments, dtype=np.int64), n_segments, "paired-bootstrap(segment)"
         rng = np.random.default_rng(seed)

@@ -1,0 +1,64 @@
+"""Streaming measurement: the same numbers as in memory, chunk by chunk, with errors naming lines."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import tokeff
+from tokeff.errors import AlignmentError, CorpusError
+from tokeff.loaders import shipped_dir
+from tokeff.stream import Totals, measure_stream
+
+COLS = ["language", "tokenizer", "segments", "chars", "bytes", "tokens", "premium", "premium_low", "premium_high",
+        "tokens_per_1k_ref_words", "ci_method", "clusters", "corpus_digest", "signature"]
+
+
+def test_stream_equals_in_memory(tmp_path: Path) -> None:
+    seen: list[Totals] = []
+    out = tmp_path / "segs.parquet"
+    streamed = measure_stream(shipped_dir() / "legal", ["o200k_base", "llama3"], chunk=37, segments_out=out,
+                              progress=lambda t: seen.append(Totals(t.segments, t.bytes_read, dict(t.tokens))))
+    whole = tokeff.measure("legal", ["o200k_base", "llama3"])
+    pd.testing.assert_frame_equal(streamed[COLS], whole[COLS])
+    assert [t.segments for t in seen] == [37, 74, 111, 148, 149]
+    segs = pd.read_parquet(out)
+    n = len(tokeff.load_corpus("legal"))
+    assert len(segs) == n * 5 * 2 and segs["segment"].max() == n - 1
+    final = whole.set_index(["language", "tokenizer"])["tokens"]
+    assert seen[-1].tokens[("ja", "llama3")] == final[("ja", "llama3")]
+
+
+def test_block_bootstrap_without_documents(tmp_path: Path) -> None:
+    d = tmp_path / "legal"
+    shutil.copytree(shipped_dir() / "legal", d)
+    (d / "documents.tsv").unlink()
+    (d / "corpus.yaml").write_text((d / "corpus.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    df = measure_stream(d, ["o200k_base"], languages=["ja"], chunk=50, block=10)
+    row = df[df.language == "ja"].iloc[0]
+    assert row.ci_method == "paired-cluster-bootstrap(block of 10 segments)" and row.clusters == 15  # 149 / 10
+    assert "ci:cluster-block-of-10-segments" in row.signature
+
+
+def test_stream_errors_name_the_line(tmp_path: Path) -> None:
+    d = tmp_path / "legal"
+    shutil.copytree(shipped_dir() / "legal", d)
+    lines = (d / "ko.txt").read_text(encoding="utf-8").splitlines()
+    (d / "ko.txt").write_text("\n".join(lines[:100]) + "\n", encoding="utf-8")
+    with pytest.raises(AlignmentError, match=r"ko\.txt: ends before line 101"):
+        measure_stream(d, ["o200k_base"], chunk=30)
+    (d / "ko.txt").write_text("\n".join([*lines[:5], " ", *lines[6:]]) + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"ko\.txt:6: empty segment"):
+        measure_stream(d, ["o200k_base"], chunk=30)
+    (d / "ko.txt").write_bytes(b"\n".join(x.encode() for x in lines[:7]) + b"\n\xff\xfe\n")
+    with pytest.raises(CorpusError, match=r"ko\.txt:8: invalid UTF-8"):
+        measure_stream(d, ["o200k_base"], chunk=30)
+
+
+def test_stream_keeps_per_row_domains() -> None:
+    streamed = measure_stream(shipped_dir() / "sample", ["o200k_base"], chunk=10)
+    whole = tokeff.measure("sample", ["o200k_base"])
+    pd.testing.assert_frame_equal(streamed[[*COLS, "domain"]], whole[[*COLS, "domain"]])

@@ -81,6 +81,9 @@ def measure_cmd(
     registry: Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")] = None,
     stream: Annotated[bool, typer.Option("--stream", help="Read a large corpus folder in chunks, in bounded memory (one --corpus in tokeff's layout).")] = False,
     chunk: Annotated[int, typer.Option(min=1, help="Segments per chunk with --stream.")] = 20_000,
+    engine: Annotated[str, typer.Option(help="Where to count: local (both cores), datasets (map num_proc over shards) or dask.")] = "local",
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes for --engine datasets/dask.")] = 2,
+    scheduler: Annotated[str | None, typer.Option(help="A dask scheduler address (tcp://host:8786) instead of a local cluster.")] = None,
 ) -> None:
     """Measure the same-content token premium of each language against the reference."""
     from tokeff.counting import count_segments
@@ -95,8 +98,11 @@ def measure_cmd(
         langs = list(dict.fromkeys(normalize_language(x) for x in [reference, *language])) if language else None
         corpora = load_corpora(corpus, langs, online=online)
         total = sum(len(c) * len(c.languages) for c in corpora) * len(toks)
+        from tokeff.measure import counters_for
+
+        counters = counters_for(corpora, toks, engine, workers, scheduler)
         with _progress(total) as step:
-            segs = count_segments(corpora, toks, cache=None if no_cache else CountCache(), progress=step)
+            segs = count_segments(corpora, counters, cache=None if no_cache else CountCache(), progress=step)
         table = summarize(segs, reference=reference, by=["domain"] if by_domain else [],
                           n_resamples=resamples, seed=seed, digests={c.name: c.digest() for c in corpora},
                           tokenizers={t.id: t for t in toks})

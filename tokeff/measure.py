@@ -11,7 +11,7 @@ import pandas as pd
 from tokeff.cache import CountCache
 from tokeff.corpus import Corpus
 from tokeff.counting import Progress, count_segments
-from tokeff.errors import LanguageError, UnknownTokenizerError
+from tokeff.errors import LanguageError, TokeffError, UnknownTokenizerError
 from tokeff.languages import normalize_language
 from tokeff.loaders import load_corpora
 from tokeff.registry import Registry, load_registry
@@ -56,10 +56,13 @@ def measure(corpus: CorpusLike | Sequence[CorpusLike] | None = None,
             reference: str = "en", *, languages: Sequence[str] | None = None,
             by: Sequence[str] = (), n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
             cache: bool | CountCache = True, online: bool | None = None,
-            registry: Registry | None = None, progress: Progress | None = None) -> pd.DataFrame:
+            registry: Registry | None = None, progress: Progress | None = None,
+            engine: str = "local", workers: int = 2, address: str | None = None) -> pd.DataFrame:
     """Premium and per-language measures for `corpus` (a SPEC, a Corpus, or a list; None = all
     shipped corpora) under `tokenizers` (ids, model names, paths or Tokenizer objects; None =
-    the registry's defaults), against `reference`. `by=["domain"]` adds one row per domain."""
+    the registry's defaults), against `reference`. `by=["domain"]` adds one row per domain.
+    `engine="datasets"` or `"dask"` counts on that engine with `workers` processes (or the dask
+    scheduler at `address`); the numbers are the same as with the local engine."""
     ref = normalize_language(reference)
     specs: list[CorpusLike] | None
     if corpus is None:
@@ -77,10 +80,25 @@ def measure(corpus: CorpusLike | Sequence[CorpusLike] | None = None,
             raise LanguageError(f"corpus {c.name!r} has no reference language {ref}; it has {', '.join(c.languages)}")
     toks = resolve_tokenizers(tokenizers, registry, online=online)
     store = cache if isinstance(cache, CountCache) else (CountCache() if cache else None)
-    segments = count_segments(corpora, toks, cache=store, progress=progress)
+    counters = counters_for(corpora, toks, engine, workers, address)
+    segments = count_segments(corpora, counters, cache=store, progress=progress)
     return summarize(segments, reference=ref, by=by, n_resamples=n_resamples, seed=seed,
                      digests={c.name: c.digest() for c in corpora},
                      tokenizers={t.id: t for t in toks})
+
+
+def counters_for(corpora: Sequence[Corpus], toks: list[Tokenizer], engine: str = "local", workers: int = 2,
+                 address: str | None = None) -> list[Tokenizer]:
+    """The tokenizers count_segments should ask: themselves (local), or stand-ins answering from
+    counts made on a distributed engine."""
+    if engine == "local":
+        return toks
+    if engine not in ("datasets", "dask"):
+        raise TokeffError(f"engine: use local, datasets or dask, not {engine!r}")
+    from tokeff.distributed import PrecountedTokenizer, distributed_counts
+
+    counts = distributed_counts(corpora, toks, engine=engine, workers=workers, address=address)  # type: ignore[arg-type]
+    return [PrecountedTokenizer(t, counts[t.id]) for t in toks]  # type: ignore[misc]
 
 
 def summarize(segments: pd.DataFrame, *, reference: str = "en", by: Sequence[str] = (),

@@ -77,7 +77,7 @@ def measure_cmd(
     resamples: Annotated[int, typer.Option(min=1, help="Bootstrap resamples for the 95% CI.")] = DEFAULT_RESAMPLES,
     seed: Annotated[int, typer.Option(help="Bootstrap seed (results reproduce exactly).")] = DEFAULT_SEED,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the count cache.")] = False,
-    online: Annotated[bool | None, typer.Option("--online", help="Allow downloads (hub tokenizers and corpora); default: TOKEFF_ONLINE.")] = None,
+    online: Annotated[bool | None, typer.Option("--online", help="Allow network use (hub tokenizers and corpora, providers' count APIs); default: TOKEFF_ONLINE.")] = None,
     registry: Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")] = None,
     stream: Annotated[bool, typer.Option("--stream", help="Read a large corpus folder in chunks, in bounded memory (one --corpus in tokeff's layout).")] = False,
     chunk: Annotated[int, typer.Option(min=1, help="Segments per chunk with --stream.")] = 20_000,
@@ -176,7 +176,7 @@ def count_cmd(
     text: Annotated[str | None, typer.Argument(help="Text to count (or use --file).")] = None,
     tokenizer: Annotated[list[str] | None, typer.Option("--tokenizer", "-t", help="Tokenizer id, model name or path (repeatable). Default: the registry's defaults.")] = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Count the whole text of this UTF-8 file.")] = None,
-    online: Annotated[bool | None, typer.Option("--online", help="Allow downloading hub tokenizers; default: TOKEFF_ONLINE.")] = None,
+    online: Annotated[bool | None, typer.Option("--online", help="Allow network use (hub tokenizers, providers' count APIs); default: TOKEFF_ONLINE.")] = None,
 ) -> None:
     """Print the token count of a text under each tokenizer."""
     try:
@@ -211,7 +211,7 @@ def tokenizers_cmd(
         t.add_column(col, overflow="fold")
     for e in reg:
         pins = {f"{f.package}=={f.version}" if f.package else f.path for f in e.files.values()}
-        src = ", ".join(sorted(pins)) or (e.hub or "")
+        src = ", ".join(sorted(pins)) or (e.hub or "") or (f"{e.api.provider} API: {e.api.model}" if e.api else "")
         here = availability(e)
         if verify and here == "offline":
             try:
@@ -409,6 +409,46 @@ def cache_clear() -> None:
     c = CountCache()
     n = c.clear()
     out.print(f"removed {n} cached counts from {c.path}")
+
+
+@app.command("proxy-check")
+def proxy_check_cmd(
+    proxy: Annotated[str, typer.Option("--proxy", "-p", help="The public stand-in tokenizer (id, model name or path).")],
+    api: Annotated[str, typer.Option("--api", "-a", help="The count-API tokenizer it stands in for (e.g. claude-api, gemini-2.5-pro).")],
+    corpus: Annotated[list[str] | None, typer.Option("--corpus", "-c", help="Corpus SPEC (repeatable). Default: every shipped corpus.")] = None,
+    language: Annotated[list[str] | None, typer.Option("--language", "-l", help="Language to keep (repeatable). Default: all.")] = None,
+    reference: Annotated[str, typer.Option(help="Reference language of the premium.")] = "en",
+    per_corpus: Annotated[bool, typer.Option("--per-corpus", help="One row per corpus and language (default: pooled).")] = False,
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the table here (.csv, .json or .parquet).")] = None,
+    online: Annotated[bool | None, typer.Option("--online", help="Allow network use (the provider's count API); default: TOKEFF_ONLINE.")] = None,
+    registry: Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")] = None,
+) -> None:
+    """How far a proxy tokenizer's premium is from the provider's own, counted through its API."""
+    from tokeff.counting import count_segments
+    from tokeff.proxy_check import compare_proxy_to_api
+
+    try:
+        reg = load_registry(registry)
+        proxy_tok, api_tok = resolve_tokenizers([proxy, api], reg, online=online)
+        langs = list(dict.fromkeys(normalize_language(x) for x in [reference, *language])) if language else None
+        corpora = load_corpora(corpus, langs, online=online)
+        total = sum(len(c) * len(c.languages) for c in corpora) * 2
+        with _progress(total) as step:
+            segs = count_segments(corpora, [proxy_tok, api_tok], cache=CountCache(), progress=step)
+        table = compare_proxy_to_api(segs, proxy=proxy_tok.id, api=api_tok.id, reference=reference,
+                                     per_corpus=per_corpus)
+        if out_file:
+            write_table(table, out_file)
+            err.print(f"wrote {len(table)} rows to {out_file}")
+    except (TokeffError, ValueError) as exc:
+        raise _fail(exc) from exc
+    t = Table(title=f"{proxy_tok.id} vs {api_tok.id}: premium ratio (proxy / api), 1.00 = same premium")
+    for col in ("corpus", "language", "segments", "proxy premium", "api premium", "ratio [95% CI]"):
+        t.add_column(col, justify="left" if col in ("corpus", "language") else "right")
+    for r in table.itertuples(index=False):
+        t.add_row(str(r.corpus), str(r.language), str(r.segments), f"{r.proxy_premium:.3f}", f"{r.api_premium:.3f}",
+                  f"{r.premium_ratio:.3f} [{r.premium_ratio_low:.3f}, {r.premium_ratio_high:.3f}]")
+    out.print(t)
 
 
 def run() -> None:  # pragma: no cover - console entry point

@@ -19,8 +19,28 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from tokeff.errors import RegistryError, UnknownTokenizerError
 from tokeff.paths import data_path
 
-Backend = Literal["tiktoken", "tokenizers", "sentencepiece", "tekken", "transformers"]
+Backend = Literal["tiktoken", "tokenizers", "sentencepiece", "tekken", "transformers", "api"]
 Status = Literal["exact", "proxy", "api"]
+Provider = Literal["anthropic", "google"]
+
+# How an `api` backend turns the provider's count into tokens of the text (part of its
+# fingerprint, so changing the method never reuses counts made the old way).
+API_COUNT_METHOD = "count-minus-one-letter-probe-overhead/v1"
+API_DEFAULTS: dict[str, dict[str, Any]] = {
+    "anthropic": {"key_env": ["ANTHROPIC_API_KEY"], "rate_per_s": 4.0},
+    "google": {"key_env": ["GEMINI_API_KEY", "GOOGLE_API_KEY"], "rate_per_s": 10.0},
+}
+# Each provider's endpoint, and the environment variable that overrides it (tests, proxies).
+API_BASE_URLS: dict[str, tuple[str, str]] = {
+    "anthropic": ("https://api.anthropic.com", "TOKEFF_ANTHROPIC_BASE_URL"),
+    "google": ("https://generativelanguage.googleapis.com", "TOKEFF_GEMINI_BASE_URL"),
+}
+
+
+def api_base_url(provider: str) -> str:
+    """The base URL a provider's count API is reached at (its override variable, else the default)."""
+    default, env = API_BASE_URLS[provider]
+    return (os.environ.get(env, "").strip() or default).rstrip("/")
 
 # Which file roles each backend needs (one of the alternatives).
 BACKEND_FILES: dict[str, list[set[str]]] = {
@@ -29,6 +49,7 @@ BACKEND_FILES: dict[str, list[set[str]]] = {
     "sentencepiece": [{"model"}],
     "tekken": [{"tekken"}],
     "transformers": [set()],
+    "api": [set()],
 }
 
 
@@ -50,6 +71,27 @@ class FileSource(BaseModel):
         return self
 
 
+class ApiSpec(BaseModel):
+    """Where an `api` tokenizer counts: the provider's count-tokens endpoint for one model."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    provider: Provider
+    model: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    key_env: list[str] = Field(default_factory=list, description="environment variables tried for the key, in order")
+    rate_per_s: float = Field(default=1.0, gt=0, le=100, description="max requests per second")
+    threads: int = Field(default=4, ge=1, le=8, description="requests in flight at once")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _provider_defaults(cls, data: Any) -> Any:
+        """Fill key_env and rate_per_s from the provider's defaults (API_DEFAULTS)."""
+        if isinstance(data, dict) and isinstance(data.get("provider"), str) and data["provider"] in API_DEFAULTS:
+            given = {k: v for k, v in data.items() if v is not None and v != []}
+            data = {**API_DEFAULTS[data["provider"]], **given}
+        return data
+
+
 class TokenizerEntry(BaseModel):
     """One tokenizer of the registry."""
 
@@ -68,6 +110,7 @@ class TokenizerEntry(BaseModel):
     hub: str | None = Field(default=None, description="Hugging Face hub id or local directory")
     online: str | None = Field(default=None, description="name of the ordinary online path, e.g. tiktoken's")
     trust_remote_code: bool = False
+    api: ApiSpec | None = Field(default=None, description="count-tokens endpoint (backend api)")
     vocab_size: int | None = None
     default: bool = False
     checked: date | None = None
@@ -79,6 +122,15 @@ class TokenizerEntry(BaseModel):
             raise ValueError("a proxy tokenizer needs proxy_reason (what it stands in for, and why)")
         roles = set(self.files)
         allowed = BACKEND_FILES[self.backend]
+        if self.backend == "api":
+            if self.api is None:
+                raise ValueError("backend api needs api (provider and model)")
+            if self.status != "api":
+                raise ValueError(f"backend api needs status api, got {self.status}")
+        elif self.api is not None:
+            raise ValueError(f"api is only for backend api, not {self.backend}")
+        elif self.status == "api":
+            raise ValueError(f"status api needs backend api, got {self.backend}")
         if self.backend == "transformers":
             if not self.hub:
                 raise ValueError("backend transformers needs hub (a hub id or a local directory)")
@@ -92,11 +144,28 @@ class TokenizerEntry(BaseModel):
     @property
     def offline(self) -> bool:
         """True when every file comes from an installed package or local path (no hub)."""
-        return self.backend != "transformers" or Path(self.hub or "").is_dir()
+        return self.backend != "api" and (self.backend != "transformers" or Path(self.hub or "").is_dir())
+
+    def for_api_model(self, model: str) -> TokenizerEntry:
+        """This `api` entry counting with `model` (one of its models) instead of its default."""
+        assert self.api is not None
+        if model == self.api.model:
+            return self
+        data = self.model_dump(exclude={"pattern_name"})
+        data.update(id=f"{self.id}.{model}", models=[model], default=False, api={**data["api"], "model": model})
+        return TokenizerEntry.model_validate(data)
 
     def fingerprint(self) -> str | None:
         """A digest of everything that decides token counts: backend, file hashes, pattern.
-        Known without loading the tokenizer, so cached counts can be found lazily."""
+        Known without loading the tokenizer, so cached counts can be found lazily. An `api`
+        entry is its provider, model and counting method, plus the base URL when it is overridden
+        (a mock or proxy never shares counts with the provider's own endpoint)."""
+        if self.api is not None:
+            parts = {"provider": self.api.provider, "model": self.api.model, "count": API_COUNT_METHOD}
+            base = api_base_url(self.api.provider)
+            if base != API_BASE_URLS[self.api.provider][0]:
+                parts["base_url"] = base
+            return fingerprint_of("api", parts, None)
         if any(f.sha256 is None for f in self.files.values()) or self.backend == "transformers":
             return None
         return fingerprint_of(
@@ -142,11 +211,20 @@ class Registry:
         return isinstance(name, str) and self.find(name) is not None
 
     def find(self, name: str) -> TokenizerEntry | None:
-        """The entry with id `name`, or the one a model called `name` uses; None if neither."""
+        """The entry with id `name`, or the one a model called `name` uses; None if neither.
+
+        For an `api` entry, a model name other than the entry's default model gives a copy that
+        counts with that model, with id `<entry id>.<model>` (its own fingerprint and rows)."""
         if name in self.entries:
             return self.entries[name]
         tid = self._by_model.get(name.lower())
-        return self.entries[tid] if tid else None
+        if not tid:
+            return None
+        entry = self.entries[tid]
+        if entry.api is not None:
+            model = next(m for m in entry.models if m.lower() == name.lower())
+            return entry.for_api_model(model)
+        return entry
 
     def get(self, name: str) -> TokenizerEntry:
         """Like find, but raises UnknownTokenizerError with the closest ids as suggestions."""

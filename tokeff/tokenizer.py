@@ -86,6 +86,10 @@ class Tokenizer:
 
     def _load(self) -> BackendProtocol:
         e = self.entry
+        if e.backend == "api":  # counts only, through the provider's count-tokens endpoint
+            from tokeff.backends.api_backend import ApiBackend
+
+            return ApiBackend.from_entry(e, online=self.online)
         if e.backend == "transformers":
             from tokeff.backends.transformers_backend import TransformersBackend
 
@@ -226,6 +230,10 @@ def get_tokenizer(name: str | Tokenizer, registry: Registry | None = None, *,
 
 def availability(entry: TokenizerEntry) -> str:
     """'offline' if every file is on this machine, 'online' if it needs the hub, else why not."""
+    if entry.backend == "api":
+        from tokeff.backends.api_backend import describe_availability
+
+        return describe_availability(entry)
     if entry.backend == "transformers":
         return "offline" if Path(entry.hub or "").expanduser().is_dir() else "needs network"
     try:

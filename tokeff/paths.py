@@ -26,3 +26,20 @@ def cache_dir() -> Path:
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "tokeff"
+
+
+def data_home() -> Path:
+    """tokeff's user data directory (tokenizers made on this machine): TOKEFF_DATA_DIR, else
+    $XDG_DATA_HOME/tokeff, else ~/.local/share/tokeff. Registry paths may start with `@data/`."""
+    env = os.environ.get("TOKEFF_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "tokeff"
+
+
+def resolve_local(path: str) -> Path:
+    """A registry file path on this machine: `@data/...` under data_home(), `~` expanded."""
+    if path.startswith("@data/"):
+        return data_home() / path[len("@data/"):]
+    return Path(path).expanduser()

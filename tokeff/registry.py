@@ -62,10 +62,13 @@ class FileSource(BaseModel):
     version: str | None = Field(default=None, description="the version whose file has this sha256")
     path: str = Field(description="path inside the installed distribution, or a local path")
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    compression: Literal["none", "gzip"] = "none"
+    compression: Literal["none", "gzip", "zip"] = "none"
+    member: str | None = Field(default=None, description="the file inside a zip archive")
 
     @model_validator(mode="after")
     def _package_files_are_pinned(self) -> FileSource:
+        if (self.compression == "zip") != (self.member is not None):
+            raise ValueError("a zip file needs `member` (the file inside it), and only a zip file has one")
         if self.package and not self.sha256:
             raise ValueError(f"file {self.path!r} from package {self.package!r} needs a sha256")
         return self

@@ -27,7 +27,7 @@ from tokeff.rates import load_rates
 from tokeff.registry import load_registry
 from tokeff.report import charts
 from tokeff.schemas import SCHEMA_VERSION, ratio_json_schema
-from tokeff.tokenizer import Tokenizer
+from tokeff.tokenizer import Tokenizer, availability
 from tokeff.version import __version__
 from tokeff.workload import Workload, load_workload, parse_workload
 
@@ -54,8 +54,15 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     book = load_rates()
     fx = load_fx()
     model_ids = list(models) if models else book.defaults()
-    cards = [book.card(m) for m in model_ids]
     registry = load_registry()
+    cards, unavailable = [], {}
+    for m in model_ids:
+        card = book.card(m)
+        here = availability(registry.get(card.tokenizer)) if card.tokenizer else "no public vocabulary"
+        if here == "offline" or models:  # an explicitly asked-for model must measure, or fail clearly
+            cards.append(card)
+        else:
+            unavailable[card.model] = here
     tok_names = list(tokenizers) if tokenizers else [e.id for e in registry.defaults()]
     tok_names += [c.tokenizer for c in cards if c.tokenizer and c.tokenizer not in tok_names]
     toks = resolve_tokenizers(tok_names, registry)
@@ -83,7 +90,8 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     if wl.corpus not in set(ratios["corpus"]):
         wl = wl.model_copy(update={"corpus": headline})
     costs = cost(wl, [c.model for c in cards if c.tokenizer], ratios, rates=book, fx=fx)
-    unmeasured = [c.model for c in cards if not c.tokenizer]
+    unmeasured = [f"{c.model} (no public vocabulary)" for c in cards if not c.tokenizer]
+    unmeasured += [f"{m} ({why})" for m, why in unavailable.items()]
 
     step("drawing charts", total, total)
     parent = out.resolve().parent

@@ -96,6 +96,11 @@ def count_segments(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *
             keys = None
             for tok in tokenizers:
                 cols["tokenizer"].add_one(tok.id, n)
+                if cache is None and len(corpora) == 1:  # nothing to share: count straight through
+                    nums["tokens"].append(np.asarray(tok.count(texts), dtype=np.int64))
+                    if progress:
+                        progress(f"{corpus.name} {lang} {tok.id}", n)
+                    continue
                 memo = seen[tok.id]
                 todo = [t for t in dict.fromkeys(texts) if t not in memo]
                 if todo:

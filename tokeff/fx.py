@@ -9,11 +9,11 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tokeff.errors import TokeffError
 from tokeff.paths import data_path
+from tokeff.yamlio import first_error, read_yaml
 
 
 class CurrencyError(TokeffError):
@@ -57,16 +57,11 @@ def load_fx(path: str | os.PathLike[str] | None = None) -> Fx:
 
 @lru_cache(maxsize=8)
 def _load(path: str) -> Fx:
+    raw = read_yaml(path, CurrencyError, "FX file")
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         top = FxFile.model_validate(raw)
-    except FileNotFoundError as exc:
-        raise CurrencyError(f"{path}: FX file not found") from exc
-    except yaml.YAMLError as exc:
-        raise CurrencyError(f"{path}: malformed YAML: {exc}") from exc
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise CurrencyError(f"{path}: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from exc
+        raise CurrencyError(f"{path}: {first_error(exc)}") from exc
     bad = [k for k, v in top.rates.items() if v <= 0]
     if bad:
         raise CurrencyError(f"{path}: rates must be positive: {', '.join(bad)}")

@@ -15,11 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tokeff.errors import TokeffError
 from tokeff.paths import data_path
+from tokeff.yamlio import read_yaml
 
 MTOK = Decimal(1_000_000)
 
@@ -295,14 +295,7 @@ def load_rates(path: str | os.PathLike[str] | None = None) -> RateBook:
 
 @lru_cache(maxsize=8)
 def _load(path: str) -> RateBook:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise RatesError(f"{path}: rates file not found") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else path
-        raise RatesError(f"{where}: malformed YAML: {exc}") from exc
+    raw = read_yaml(path, RatesError, "rates file")
     try:
         top = RatesFile.model_validate(raw)
     except ValidationError as exc:

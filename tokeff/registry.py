@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tokeff.errors import RegistryError, UnknownTokenizerError
 from tokeff.paths import data_path
+from tokeff.yamlio import first_error
 
 Backend = Literal["tiktoken", "tokenizers", "sentencepiece", "tekken", "transformers", "api"]
 Status = Literal["exact", "proxy", "api"]
@@ -273,7 +274,7 @@ def parse_registry(text: str, source: str = "<string>") -> Registry:
     try:
         top = RegistryFile.model_validate(raw)
     except ValidationError as exc:
-        raise RegistryError(f"{source}: {_first_error(exc)}") from exc
+        raise RegistryError(f"{source}: {first_error(exc)}") from exc
     lines = _entry_lines(text)
     entries: list[TokenizerEntry] = []
     seen: dict[str, int] = {}
@@ -291,7 +292,7 @@ def parse_registry(text: str, source: str = "<string>") -> Registry:
         try:
             entry = TokenizerEntry.model_validate(item)
         except ValidationError as exc:
-            raise RegistryError(f"{where}: tokenizer entry {name!r}: {_first_error(exc)}") from exc
+            raise RegistryError(f"{where}: tokenizer entry {name!r}: {first_error(exc)}") from exc
         if entry.id in seen:
             raise RegistryError(
                 f"{where}: duplicate tokenizer id {entry.id!r} (first at entry {seen[entry.id]})"
@@ -299,17 +300,6 @@ def parse_registry(text: str, source: str = "<string>") -> Registry:
         seen[entry.id] = i + 1
         entries.append(entry)
     return Registry(entries, source)
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"])
-    msg = err["msg"]
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key"
-    elif err["type"] == "literal_error":
-        msg = f"{msg}, got {err.get('input')!r}"
-    return f"{loc}: {msg}" if loc else msg
 
 
 def load_registry(path: str | os.PathLike[str] | None = None) -> Registry:

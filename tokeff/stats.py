@@ -14,6 +14,7 @@ Counts are resampled, never re-tokenized."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,15 +38,24 @@ def premium(target: npt.ArrayLike, reference: npt.ArrayLike, *, what: str = "") 
     return float(t.sum()) / ref
 
 
+# Index matrices up to this many draws are kept; larger ones are drawn again block by block
+# (the same draws: numpy's Generator yields the same numbers in row blocks as in one call).
+_KEEP_DRAWS = 4_000_000
+_BLOCK_DRAWS = 2_000_000
+
+
 @dataclass(frozen=True)
 class Resampler:
     """Bootstrap draws over the clusters of one corpus, shared by every language and tokenizer
-    of that corpus so all their CIs come from the same resamples."""
+    of that corpus so all their CIs come from the same resamples. Memory stays bounded for any
+    number of clusters: large draw matrices are regenerated in blocks from the seed."""
 
     cluster_of: IntArray  # cluster index of each segment
     n_clusters: int
-    indices: IntArray  # (n_resamples, n_clusters) cluster draws
+    n_resamples: int
+    seed: int
     method: str
+    kept: IntArray | None = None  # the whole (n_resamples, n_clusters) draw, when small enough
 
     @classmethod
     def make(cls, doc_ids: list[str] | None, n_segments: int, n_resamples: int = 1000,
@@ -57,9 +67,26 @@ class Resampler:
             n, method = len(uniques), f"paired-cluster-bootstrap({label or 'doc'})"
         else:
             codes, n, method = np.arange(n_segments, dtype=np.int64), n_segments, "paired-bootstrap(segment)"
-        rng = np.random.default_rng(seed)
-        idx = rng.integers(0, n, size=(n_resamples, n)) if n_resamples > 0 else np.zeros((0, n), np.int64)
-        return cls(codes, n, idx.astype(np.int64), method)
+        kept = None
+        if 0 < n_resamples * n <= _KEEP_DRAWS:
+            kept = np.random.default_rng(seed).integers(0, n, size=(n_resamples, n)).astype(np.int64)
+        return cls(codes, n, n_resamples, seed, method, kept)
+
+    @property
+    def indices(self) -> IntArray:
+        """The whole draw matrix (n_resamples, n_clusters); for small corpora and tests."""
+        if self.kept is not None:
+            return self.kept
+        return np.concatenate(list(self._blocks())) if self.n_resamples else np.zeros((0, self.n_clusters), np.int64)
+
+    def _blocks(self) -> Iterator[IntArray]:
+        if self.kept is not None:
+            yield self.kept
+            return
+        rng = np.random.default_rng(self.seed)
+        rows = max(1, _BLOCK_DRAWS // max(1, self.n_clusters))
+        for start in range(0, self.n_resamples, rows):
+            yield rng.integers(0, self.n_clusters, size=(min(rows, self.n_resamples - start), self.n_clusters))
 
     def cluster_sums(self, values: npt.ArrayLike) -> FloatArray:
         sums = np.bincount(self.cluster_of, weights=np.asarray(values, dtype=np.float64),
@@ -68,14 +95,15 @@ class Resampler:
 
     def ci(self, target: npt.ArrayLike, reference: npt.ArrayLike, alpha: float = 0.05) -> tuple[float, float]:
         """Percentile CI of the ratio of sums under paired resampling."""
-        if len(self.indices) == 0:
+        if self.n_resamples <= 0:
             return (float("nan"), float("nan"))
         t = self.cluster_sums(target)
         r = self.cluster_sums(reference)
-        tb = t[self.indices].sum(axis=1)
-        rb = r[self.indices].sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratios = tb / rb
+        parts = []
+        for idx in self._blocks():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                parts.append(t[idx].sum(axis=1) / r[idx].sum(axis=1))
+        ratios = np.concatenate(parts)
         ratios = ratios[np.isfinite(ratios)]
         low, high = np.percentile(ratios, [100 * alpha / 2, 100 * (1 - alpha / 2)])
         return float(low), float(high)

@@ -114,11 +114,10 @@ def stream_digest(files: dict[str, Path], docs: Path | None, default_domain: str
         for _, text in _lines(files[lang]):
             h.update(text.encode("utf-8"))
             h.update(b"\n")
-    rows = list(_doc_rows(docs, default_domain)) if docs else None  # ids and domains only
     columns: list[tuple[str, Iterator[str]]] = []
-    if rows is not None:
-        columns.append(("docs", (d for d, _ in rows)))
-        columns.append(("domains", (m for _, m in rows)))
+    if docs is not None:  # two passes over documents.tsv rather than holding it
+        columns.append(("docs", (d for d, _ in _doc_rows(docs, default_domain))))
+        columns.append(("domains", (m for _, m in _doc_rows(docs, default_domain))))
     else:
         columns.append(("domains", (default_domain for _ in range(n))))
     for label, values in columns:

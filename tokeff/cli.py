@@ -325,13 +325,23 @@ def cost_cmd(
 
     try:
         wl = load_workload(workload)
-        table = cost(wl, model, ratios, currency=currency)
+        ratio_table = None
+        if pivot_via and ratios is None:  # measure once for the bill and every pivot question
+            from tokeff.cost import ratio_table_for
+            from tokeff.rates import load_rates
+
+            book = load_rates()
+            names = [*(model or book.defaults()), pivot_via]
+            toks = [book.card(m).tokenizer for m in names]
+            ratio_table = ratio_table_for(wl, [load_registry().get(t).id for t in toks if t], None)
+        ratios_used = ratio_table if ratio_table is not None else ratios
+        table = cost(wl, model, ratios_used, currency=currency)
         pivots = []
         if pivot_via:
             for m in dict.fromkeys(table["model"]):
                 for lang in wl.languages:
                     if lang != "en":
-                        pivots.append(pivot_break_even(wl, str(m), pivot_via, lang, ratios))
+                        pivots.append(pivot_break_even(wl, str(m), pivot_via, lang, ratios_used))
         if out_file:
             write_table(table, out_file)
             err.print(f"wrote {len(table)} rows to {out_file}")

@@ -240,6 +240,9 @@ def pivot_break_even(workload: Workload | str | Path, main: str, translator: str
     wl = workload if isinstance(workload, Workload) else load_workload(workload)
     book = rates or load_rates()
     lang = language
+    if not isinstance(ratios, pd.DataFrame):  # measure (or read) once for the three pricings below
+        toks = [book.card(m).tokenizer for m in (main, translator)]
+        ratios = ratio_table_for(wl, [load_registry().get(t).id for t in toks if t], ratios)
     direct = cost(wl.model_copy(update={"languages": {lang: 1.0}, "currency": "USD"}), [main], ratios,
                   rates=book, fx=fx)
     both = cost(wl.model_copy(update={"languages": {lang: 1.0}, "currency": "USD", "cached_share": 0.0,

@@ -30,6 +30,29 @@ class Column:
         return self.first_line + index
 
 
+class ContentDigest:
+    """A corpus digest fed incrementally (so a streamed corpus gets the same digest as a loaded
+    one): one sha256 per language and per column, each value followed by a newline, combined
+    in sorted key order."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, hashlib._Hash] = {}
+
+    def add(self, key: str, values: Iterable[str]) -> None:
+        h = self.parts.get(key)
+        if h is None:
+            h = self.parts[key] = hashlib.sha256()
+        for v in values:
+            h.update(v.encode("utf-8"))
+            h.update(b"\n")
+
+    def hexdigest(self) -> str:
+        outer = hashlib.sha256()
+        for key in sorted(self.parts):
+            outer.update(f"{key}:{self.parts[key].hexdigest()}\n".encode())
+        return outer.hexdigest()
+
+
 @dataclass(frozen=True)
 class Corpus:
     """Aligned segments per language (BCP-47 tags), plus document ids and domains per segment."""
@@ -50,17 +73,13 @@ class Corpus:
 
     def digest(self) -> str:
         """sha256 over languages, texts, document ids and domains: names this exact content."""
-        h = hashlib.sha256()
-        for lang in sorted(self.texts):
-            h.update(f"\x00lang:{lang}\x00".encode())
-            for t in self.texts[lang]:
-                h.update(t.encode("utf-8"))
-                h.update(b"\n")
+        d = ContentDigest()
+        for lang, texts in self.texts.items():
+            d.add(f"lang:{lang}", texts)
         for label, values in (("docs", self.doc_ids), ("domains", self.domains)):
             if values is not None:
-                h.update(f"\x00{label}\x00".encode())
-                h.update("\n".join(values).encode("utf-8"))
-        return h.hexdigest()
+                d.add(label, values)
+        return d.hexdigest()
 
     def select(self, languages: Sequence[str] | None) -> Corpus:
         """The same corpus with only `languages` (tags or FLORES codes), in that order."""

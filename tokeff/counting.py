@@ -57,8 +57,10 @@ class _Codes:
         self.index: dict[str, int] = {}
         self.chunks: list[npt.NDArray[np.int32]] = []
 
-    def add(self, values: Sequence[str], repeat: int = 1) -> None:
-        codes = np.fromiter((self.index.setdefault(v, len(self.index)) for v in values), np.int32, len(values))
+    def codes(self, values: Sequence[str]) -> npt.NDArray[np.int32]:
+        return np.fromiter((self.index.setdefault(v, len(self.index)) for v in values), np.int32, len(values))
+
+    def add_codes(self, codes: npt.NDArray[np.int32], repeat: int = 1) -> None:
         self.chunks.append(np.tile(codes, repeat) if repeat > 1 else codes)
 
     def add_one(self, value: str, count: int) -> None:
@@ -84,12 +86,13 @@ def count_segments(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *
         n = len(corpus)
         docs = corpus.doc_ids or [""] * n  # no documents: the bootstrap resamples segments
         domains = corpus.domains or [str(corpus.meta.get("domain", ""))] * n
+        doc_codes, domain_codes = cols["doc_id"].codes(docs), cols["domain"].codes(domains)  # once per corpus
         for lang, texts in corpus.texts.items():
             block = n * n_tok
             cols["corpus"].add_one(corpus.name, block)
             cols["language"].add_one(lang, block)
-            cols["doc_id"].add(docs, n_tok)
-            cols["domain"].add(domains, n_tok)
+            cols["doc_id"].add_codes(doc_codes, n_tok)
+            cols["domain"].add_codes(domain_codes, n_tok)
             nums["segment"].append(np.tile(np.arange(n, dtype=np.int64), n_tok))
             for name, fn in (("chars", len), ("bytes", _utf8_len), ("words", _words)):
                 nums[name].append(np.tile(np.fromiter(map(fn, texts), np.int64, n), n_tok))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tokeff.corpus import Column, build_corpus
+from tokeff.corpus import Column, ContentDigest, build_corpus
 from tokeff.counting import count_segments
 from tokeff.errors import AlignmentError, CorpusError
 from tokeff.languages import normalize_language
@@ -36,16 +36,23 @@ class Totals:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, text) of a UTF-8 file, one line at a time; errors name the line."""
-    with open(path, "rb") as f:
-        for lineno, raw in enumerate(f, 1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise CorpusError(f"{path}:{lineno}: invalid UTF-8 ({exc.reason})") from exc
-            if lineno == 1 and text.startswith("\ufeff"):
-                text = text[1:]
-            yield lineno, text.rstrip("\n").rstrip("\r")
+    """(line number, text) of a UTF-8 file, one line at a time (lines end at LF only, as in
+    `split_lines`); invalid UTF-8 is an error naming the line."""
+    lineno = 0
+    try:
+        with open(path, encoding="utf-8", newline="\n") as f:
+            for lineno, text in enumerate(f, 1):
+                if lineno == 1 and text.startswith("\ufeff"):
+                    text = text[1:]
+                yield lineno, text.rstrip("\n").rstrip("\r")
+    except UnicodeDecodeError as exc:
+        with open(path, "rb") as raw:  # the slow path, only to name the line
+            for n, line in enumerate(raw, 1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise CorpusError(f"{path}:{n}: invalid UTF-8 ({exc.reason})") from exc
+        raise CorpusError(f"{path}: invalid UTF-8 ({exc.reason})") from exc
 
 
 def _doc_rows(docs: Path, default_domain: str) -> Iterator[tuple[str, str]]:
@@ -104,29 +111,6 @@ def stream_files(files: dict[str, Path], docs: Path | None, default_domain: str,
         yield texts, (ids if doc_iter is not None else None), domains, size
 
 
-def stream_digest(files: dict[str, Path], docs: Path | None, default_domain: str, n: int) -> str:
-    """The digest `Corpus.digest` gives the same corpus, computed file by file in one pass each."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for lang in sorted(files):
-        h.update(f"\x00lang:{lang}\x00".encode())
-        for _, text in _lines(files[lang]):
-            h.update(text.encode("utf-8"))
-            h.update(b"\n")
-    columns: list[tuple[str, Iterator[str]]] = []
-    if docs is not None:  # two passes over documents.tsv rather than holding it
-        columns.append(("docs", (d for d, _ in _doc_rows(docs, default_domain))))
-        columns.append(("domains", (m for _, m in _doc_rows(docs, default_domain))))
-    else:
-        columns.append(("domains", (default_domain for _ in range(n))))
-    for label, values in columns:
-        h.update(f"\x00{label}\x00".encode())
-        for i, v in enumerate(values):
-            h.update((("\n" if i else "") + v).encode("utf-8"))
-    return h.hexdigest()
-
-
 def measure_stream(folder: str | os.PathLike[str], tokenizers: Sequence[str | Tokenizer] | None = None,
                    reference: str = "en", *, languages: Sequence[str] | None = None, chunk: int = 20_000,
                    block: int = 1000, segments_out: str | os.PathLike[str] | None = None,
@@ -151,9 +135,15 @@ def measure_stream(folder: str | os.PathLike[str], tokenizers: Sequence[str | To
     totals = Totals()
     label = None if docs_path.is_file() else f"block of {block} segments"
     start = 0
+    digest = ContentDigest()
     try:
         docs = docs_path if docs_path.is_file() else None
         for texts, ids, domains, size in stream_files(files, docs, man.domain, chunk):
+            for lang, t in texts.items():
+                digest.add(f"lang:{lang}", t)
+            if ids is not None:
+                digest.add("docs", ids)
+            digest.add("domains", domains)
             n = len(texts[ref])
             doc_ids = ids if ids is not None else [f"b{(start + i) // block}" for i in range(n)]
             corpus = build_corpus(man.name, [Column(lang, t, str(files[lang])) for lang, t in texts.items()],
@@ -179,8 +169,8 @@ def measure_stream(folder: str | os.PathLike[str], tokenizers: Sequence[str | To
     if start == 0:
         raise CorpusError(f"{root}: the corpus has no segments")
     clusters = _cluster_sums(pd.concat(per_cluster, ignore_index=True))
-    digest = stream_digest(files, docs_path if docs_path.is_file() else None, man.domain, start)
-    return summarize(clusters, reference=ref, n_resamples=n_resamples, seed=seed, digests={man.name: digest},
+    return summarize(clusters, reference=ref, n_resamples=n_resamples, seed=seed,
+                     digests={man.name: digest.hexdigest()},
                      tokenizers={t.id: t for t in toks}, cluster_label=label)
 
 

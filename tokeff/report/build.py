@@ -90,7 +90,7 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     if wl.corpus not in set(ratios["corpus"]):
         wl = wl.model_copy(update={"corpus": headline})
     costs = cost(wl, [c.model for c in cards if c.tokenizer], ratios, rates=book, fx=fx)
-    unmeasured = [f"{c.model} (no public vocabulary)" for c in cards if not c.tokenizer]
+    unmeasured = [f"{c.model} (its vocabulary is not public and no proxy is registered)" for c in cards if not c.tokenizer]
     unmeasured += [f"{m} ({why})" for m, why in unavailable.items()]
 
     step("drawing charts", total, total)

@@ -252,3 +252,11 @@ def test_latest_alias_never_resolves_silently_to_an_old_model() -> None:
     card = book.card("mistral-large-latest")
     assert card.model == "mistral-large-2512" and card.resolved == "mistral-large-2512"
     assert card.standard.input == Decimal("0.5")  # not the old Mistral Large's 2/6
+
+
+def test_public_api_names() -> None:
+    import tokeff
+
+    df = tokeff.cost(_wl(), ["gpt-4o-mini"], RATIOS)
+    assert df.equals(cost(_wl(), ["gpt-4o-mini"], RATIOS))
+    assert tokeff.pivot_break_even(_wl(), "gpt-4o", "gpt-4o-mini", "ja", RATIOS)["premium"] == 1.5

@@ -2,9 +2,11 @@
 
     >>> import tokeff
     >>> df = tokeff.measure("sample", ["o200k_base", "llama3"])   # doctest: +SKIP
+    >>> bill = tokeff.cost("examples/ja-support-bot.yaml", models=["gpt-4o-mini"])   # doctest: +SKIP
 """
 
 from tokeff.corpus import Corpus
+from tokeff.cost import cost, pivot_break_even
 from tokeff.counting import count_segments, count_texts
 from tokeff.errors import (
     AlignmentError,
@@ -28,6 +30,7 @@ from tokeff.version import __version__
 __all__ = [
     "AlignmentError", "Corpus", "CorpusError", "EmptyTextError", "HashMismatchError", "LanguageError",
     "RegistryError", "TokeffError", "Tokenizer", "TokenizerUnavailableError", "UnknownTokenizerError",
-    "ZeroReferenceTokensError", "__version__", "count_segments", "count_texts", "get_tokenizer",
-    "load_corpus", "load_registry", "measure", "normalize_language", "shipped_corpora", "summarize",
+    "ZeroReferenceTokensError", "__version__", "cost", "count_segments", "count_texts", "get_tokenizer",
+    "load_corpus", "load_registry", "measure", "normalize_language", "pivot_break_even", "shipped_corpora",
+    "summarize",
 ]

@@ -216,6 +216,8 @@ def _context(ratios: pd.DataFrame, costs: pd.DataFrame, multipliers: pd.DataFram
     domain_rows = ratios[(ratios["tokenizer"] == first) & (ratios["language"] != ref)]
     domains = domain_rows.pivot(index="corpus", columns="language", values="premium")
     signatures = sorted(set(ratios["signature"]))
+    first_sig = str(head["signature"].iloc[0]) if len(head) else ""
+    table_signature = "|".join(p for p in first_sig.split("|") if not p.startswith("tok:"))
     return {
         "title": "tokeff language-cost report", "manifest": manifest, "workload": wl, "currency": cur,
         "headline": headline, "answers": answers, "headline_tokenizer": first,
@@ -227,4 +229,8 @@ def _context(ratios: pd.DataFrame, costs: pd.DataFrame, multipliers: pd.DataFram
         "proxies": [t.id for t in toks if t.status != "exact"],
         "tokenizers": toks, "signatures": signatures, "multipliers": multipliers.to_dict("records"),
         "fx_date": manifest["fx"]["date"], "rates_as_of": manifest["rates"]["as_of"],
+        "table_signature": table_signature,
+        "cost_signature": f"ratios {costs['ratio_source'].iloc[0]} | rates {manifest['rates']['file']} as of "
+                          f"{manifest['rates']['as_of']} (genai-prices {manifest['rates']['genai_prices_version']})"
+                          f" | FX {manifest['fx']['date']}",
     }

@@ -260,3 +260,28 @@ def test_public_api_names() -> None:
     df = tokeff.cost(_wl(), ["gpt-4o-mini"], RATIOS)
     assert df.equals(cost(_wl(), ["gpt-4o-mini"], RATIOS))
     assert tokeff.pivot_break_even(_wl(), "gpt-4o", "gpt-4o-mini", "ja", RATIOS)["premium"] == 1.5
+
+
+def test_review_fixes() -> None:
+    # a ratio table with per-domain rows and a whole-corpus `mixed` row: the workload uses the whole
+    by_domain = pd.concat([RATIOS.assign(domain="mixed"), RATIOS.assign(domain="a", tokens=RATIOS.tokens * 2)])
+    assert cost(_wl(), ["gpt-4o-mini"], by_domain).equals(cost(_wl(), ["gpt-4o-mini"], RATIOS.assign(domain="mixed")))
+    with pytest.raises(WorkloadError, match="domain: the ratio table has several rows"):
+        cost(_wl(), ["gpt-4o-mini"], pd.concat([RATIOS.assign(domain="a"), RATIOS.assign(domain="b")]))
+    # NaN and infinity are refused, naming the field
+    with pytest.raises(WorkloadError, match="languages"):
+        _wl(languages={"ja": float("nan")})
+    with pytest.raises(WorkloadError, match="requests_per_month"):
+        _wl(requests_per_month=float("inf"))
+    # a model named twice is priced once
+    twice = cost(_wl(revenue_per_month=100.0), ["gpt-4o-mini", "gpt-4o-mini"], RATIOS)
+    once = cost(_wl(revenue_per_month=100.0), ["gpt-4o-mini"], RATIOS)
+    assert twice.equals(once)
+    # each row cites its own tokenizer's ratio signature; a size's language is named as its field
+    both = cost(_wl(), ["gpt-4o-mini", "llama-3.3-70b@groq"], RATIOS.assign(signature=RATIOS.tokenizer + "-sig"))
+    assert set(both.ratio_source) == {"toy (o200k_base-sig)", "toy (llama3-sig)"}
+    with pytest.raises(LanguageError, match=r"input\.language: no measured ratio for ko"):
+        cost(_wl(input={"tokens": 10, "tokenizer": "llama3", "language": "ko"}, languages={"ja": 1.0}),
+             ["gpt-4o-mini"], RATIOS)
+    with pytest.raises(UnknownModelError, match="did you mean gpt-4o-mini"):
+        cost(_wl(), ["gpt4o-mini"], RATIOS)

@@ -82,7 +82,9 @@ def test_verify_reproduces_and_names_differences(report: Path, tmp_path: Path) -
     df.loc[(df.corpus == "legal") & (df.language == "ko") & (df.tokenizer == "llama3"), "premium"] += 0.01
     df.to_parquet(copy / "ratios.parquet")
     diffs = verify_report(copy)
-    assert len(diffs) == 1 and diffs[0].startswith("legal/ko/llama3: premium")
+    # the altered Parquet differs from the recomputation, and the CSV/JSON exports from it
+    assert diffs[0].startswith("legal/ko/llama3: premium ") and diffs[0].endswith(" recomputed")
+    assert len(diffs) == 3 and {d.split(":")[0] for d in diffs[1:]} == {"ratios.csv", "ratios.json"}
     res = CliRunner().invoke(app, ["verify", str(copy)])
     assert res.exit_code == 1 and "legal/ko/llama3" in res.output
 
@@ -134,3 +136,22 @@ def test_report_cli(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["report", "-c", "sample", "-t", "o200k_base", "-m", "gpt-4o-mini", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert FILES <= {p.name for p in out.iterdir()}
+
+
+def test_verify_checks_the_csv_and_json_exports_too(report: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy2"
+    shutil.copytree(report, copy)
+    df = pd.read_csv(copy / "ratios.csv")
+    df.loc[(df.corpus == "sample") & (df.language == "ja") & (df.tokenizer == "o200k_base"), "premium"] = 9.99
+    df.to_csv(copy / "ratios.csv", index=False)
+    diffs = verify_report(copy)
+    assert len(diffs) == 1 and diffs[0].startswith("ratios.csv: sample/ja/o200k_base: premium 9.99")
+
+
+def test_a_given_workload_is_priced_on_its_own_corpus(tmp_path: Path) -> None:
+    out = tmp_path / "wl-report"
+    build_report(out, corpora=["sample"], tokenizers=["o200k_base"], models=["gpt-4o-mini"], n_resamples=50,
+                 workload=Path(__file__).resolve().parents[1] / "examples" / "ja-support-bot.yaml")
+    costs = pd.read_csv(out / "costs.csv")
+    assert costs.ratio_source.str.startswith("support-chat").all()
+    assert "support-chat" in set(pd.read_parquet(out / "ratios.parquet").corpus)

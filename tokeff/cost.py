@@ -15,11 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from tokeff.errors import LanguageError, TokeffError
-from tokeff.fx import Fx, load_fx
+from tokeff.fx import CurrencyError, Fx, load_fx
+from tokeff.languages import normalize_language
 from tokeff.rates import Prices, RateBook, RateCard, UnpricedModelError, load_rates
 from tokeff.registry import load_registry
 from tokeff.workload import Size, Workload, WorkloadError, load_workload
@@ -27,7 +29,8 @@ from tokeff.workload import Size, Workload, WorkloadError, load_workload
 COST_COLUMNS = [
     "model", "name", "provider", "language", "share", "tokenizer", "tokenizer_status",
     "input_tokens", "output_tokens", "premium", "premium_low", "premium_high",
-    "cost_per_request", "cost_per_month", "english_cost_per_month", "language_tax", "language_tax_share",
+    "cost_per_request", "english_cost_per_request", "cost_per_month", "english_cost_per_month", "language_tax",
+    "language_tax_share",
     "cost_per_month_at_growth", "rank", "model_cost_per_month", "gross_margin",
     "currency", "fx_date", "rates_origin", "rates_source", "rates_checked", "ratio_source", "notes",
 ]
@@ -82,23 +85,42 @@ class Ratios:
 
     def __init__(self, table: pd.DataFrame, corpus: str, domain: str | None = None) -> None:
         rows = table[table["corpus"] == corpus]
+        if rows.empty:
+            raise WorkloadError(f"corpus: no measured ratios for corpus {corpus!r}")
         if domain is not None:
             rows = rows[rows["domain"] == domain]
-        if rows.empty:
-            where = f"corpus {corpus!r}" + (f", domain {domain!r}" if domain else "")
-            raise WorkloadError(f"corpus: no measured ratios for {where}")
+            if rows.empty:
+                raise WorkloadError(f"domain: no measured ratios for domain {domain!r} of corpus {corpus!r}")
         self.corpus, self.domain = corpus, domain
-        self.rows = {(str(r.language), str(r.tokenizer)): r for r in rows.itertuples(index=False)}
+        self.rows: dict[tuple[str, str], Any] = {}
+        for r in rows.itertuples(index=False):
+            key = (str(r.language), str(r.tokenizer))
+            if key in self.rows:
+                # a table with per-domain rows: the whole-corpus row is the one labelled `mixed`
+                if str(r.domain) == "mixed" and str(self.rows[key].domain) != "mixed":
+                    self.rows[key] = r
+                elif str(self.rows[key].domain) != "mixed":
+                    raise WorkloadError(
+                        f"domain: the ratio table has several rows for {key[0]} / {key[1]} in corpus {corpus!r} "
+                        "(per-domain rows?); name the workload's `domain`"
+                    )
+                continue
+            self.rows[key] = r
         first = next(iter(self.rows.values()))
         self.reference = str(first.reference)
-        self.signature = str(first.signature)
+        self.tokenizers = {tok for _, tok in self.rows}
 
-    def row(self, language: str, tokenizer: str):  # type: ignore[no-untyped-def]
+    def row(self, language: str, tokenizer: str, field: str = "languages"):  # type: ignore[no-untyped-def]
         r = self.rows.get((language, tokenizer))
         if r is None:
+            if tokenizer not in self.tokenizers:
+                raise LanguageError(
+                    f"ratios: the ratio table has no rows for tokenizer {tokenizer} in corpus {self.corpus!r} "
+                    f"(measure it: tokeff measure -c {self.corpus} -t {tokenizer})"
+                )
             have = sorted({lang for lang, _ in self.rows})
             raise LanguageError(
-                f"languages: no measured ratio for {language} with tokenizer {tokenizer} in corpus "
+                f"{field}: no measured ratio for {language} with tokenizer {tokenizer} in corpus "
                 f"{self.corpus!r} (it has {', '.join(have)})"
             )
         return r
@@ -112,13 +134,13 @@ class Ratios:
         target = float(self.row(language, tokenizer).tokens)
         if size.unit == "tokens":
             assert size.tokenizer and size.language
-            base = float(self.row(size.language, _tok_id(size.tokenizer)).tokens)
+            base = float(self.row(size.language, _tok_id(size.tokenizer), f"{field}.language").tokens)
         elif size.unit == "english_tokens":
             assert size.tokenizer
-            base = float(self.row(self.reference, _tok_id(size.tokenizer)).tokens)
+            base = float(self.row(self.reference, _tok_id(size.tokenizer), f"{field}.tokenizer").tokens)
         elif size.unit == "chars":
             assert size.language
-            base = float(self.row(size.language, tokenizer).chars)
+            base = float(self.row(size.language, tokenizer, f"{field}.language").chars)
         else:
             base = self.english_words(tokenizer)
         if base <= 0:
@@ -152,10 +174,15 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
     month, the premium vs English on the same model and its cost ("language tax"), the rank of
     the model within the language, and where every number came from (columns COST_COLUMNS)."""
     wl = workload if isinstance(workload, Workload) else load_workload(workload)
+    if not isinstance(workload, Workload):
+        try:
+            return cost(wl, models, ratios, currency=currency, rates=rates, fx=fx)
+        except TokeffError as exc:  # name the workload file as well as the field
+            raise type(exc)(f"{workload}: {exc}") from exc
     book = rates or load_rates()
     fxr = fx or load_fx()
     cur = (currency or wl.currency).upper()
-    names = list(models) if models else book.defaults()
+    names = list(dict.fromkeys(book.resolve_id(m) for m in models)) if models else book.defaults()
     cards: list[RateCard] = []
     for m in names:
         card = book.card(m)  # UnknownModelError / UnpricedModelError name the model
@@ -164,7 +191,10 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
                 f"model {m!r} has no offline tokenizer, so its tokens per language cannot be measured "
                 "(its vocabulary is not public); compare it by its rates with `tokeff models`"
             )
-        fxr.rate(card.currency, cur)  # unknown currency -> CurrencyError before any work
+        try:
+            fxr.rate(card.currency, cur)  # unknown currency -> CurrencyError before any work
+        except CurrencyError as exc:
+            raise CurrencyError(f"currency: {exc}") from exc
         cards.append(card)
     registry = load_registry()
     tok_ids = [registry.get(c.tokenizer).id for c in cards if c.tokenizer]
@@ -174,7 +204,7 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
     table = ratio_table_for(wl, tok_ids, ratios)
     conv = Ratios(table, wl.corpus, wl.domain)
     ref = conv.reference
-    ratio_source = f"{wl.corpus}" + (f"/{wl.domain}" if wl.domain else "") + f" ({conv.signature})"
+    where = f"{wl.corpus}" + (f"/{wl.domain}" if wl.domain else "")
     rows = []
     for card in cards:
         assert card.tokenizer is not None
@@ -194,14 +224,15 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
                 "tokenizer": tok.id, "tokenizer_status": tok.status,
                 "input_tokens": rc.input_tokens, "output_tokens": rc.output_tokens,
                 "premium": float(r.premium), "premium_low": float(r.premium_low), "premium_high": float(r.premium_high),
-                "cost_per_request": per_request, "cost_per_month": month, "english_cost_per_month": eng_month,
+                "cost_per_request": per_request, "english_cost_per_request": eng_per_request,
+                "cost_per_month": month, "english_cost_per_month": eng_month,
                 "language_tax": month - eng_month,
                 "language_tax_share": (month - eng_month) / month if month else 0.0,
                 "cost_per_month_at_growth": month * wl.growth,
                 "currency": cur, "fx_date": fxr.date.isoformat() if cur != card.currency else "",
                 "rates_origin": card.origin, "rates_source": card.source,
                 "rates_checked": card.checked.isoformat() if card.checked else "",
-                "ratio_source": ratio_source, "notes": "; ".join(rc.notes),
+                "ratio_source": f"{where} ({r.signature})", "notes": "; ".join(rc.notes),
             })
     df = pd.DataFrame(rows)
     if df.empty:
@@ -239,7 +270,7 @@ def pivot_break_even(workload: Workload | str | Path, main: str, translator: str
     (direct cost scales with the premium: direct = premium x English cost on `main`)."""
     wl = workload if isinstance(workload, Workload) else load_workload(workload)
     book = rates or load_rates()
-    lang = language
+    lang = normalize_language(language)
     if not isinstance(ratios, pd.DataFrame):  # measure (or read) once for the three pricings below
         toks = [book.card(m).tokenizer for m in (main, translator)]
         ratios = ratio_table_for(wl, [load_registry().get(t).id for t in toks if t], ratios)
@@ -247,7 +278,7 @@ def pivot_break_even(workload: Workload | str | Path, main: str, translator: str
                   rates=book, fx=fx)
     both = cost(wl.model_copy(update={"languages": {lang: 1.0}, "currency": "USD", "cached_share": 0.0,
                                       "batch_share": 0.0}), [main, translator], ratios, rates=book, fx=fx)
-    ref = "en"
+    ref = Ratios(ratios, wl.corpus, wl.domain).reference
     eng = cost(wl.model_copy(update={"languages": {ref: 1.0}, "currency": "USD"}), [main, translator], ratios,
                rates=book, fx=fx)
 

@@ -37,6 +37,20 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
             os.unlink(tmp)
 
 
+def _records(df: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows as plain Python values: floats keep every digit (pandas' to_json rounds to 10), NaN is null."""
+    import math
+
+    out = []
+    for rec in df.to_dict("records"):
+        row: dict[str, object] = {}
+        for k, v in rec.items():
+            v = v.item() if hasattr(v, "item") else v
+            row[str(k)] = None if isinstance(v, float) and math.isnan(v) else v
+        out.append(row)
+    return out
+
+
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write `df` to `path`; the format follows the extension (.csv, .json, .parquet)."""
     path = Path(path)
@@ -49,7 +63,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         elif fmt == "parquet":
             df.to_parquet(tmp, index=False)
         else:
-            records = json.loads(df.to_json(orient="records", force_ascii=False))
+            records = _records(df)
             doc = {"tokeff_version": __version__, "schema_version": SCHEMA_VERSION, "rows": records}
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     return path

@@ -185,9 +185,11 @@ class RateBook:
         mid = self.resolve_id(model)
         row = self.rows.get(mid)
         if row is None:
-            raise UnknownModelError(
-                f"unknown model {model!r}: not in {self.source} (see `tokeff models`)"
-            )
+            import difflib
+
+            close = difflib.get_close_matches(model, [*self.rows, *self.aliases], n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise UnknownModelError(f"unknown model {model!r}: not in {self.source}{hint} (see `tokeff models`)")
         card = _card_of(row, self.as_of)
         return replace(card, resolved=mid) if mid != model else card
 

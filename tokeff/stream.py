@@ -44,7 +44,8 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
             for lineno, text in enumerate(f, 1):
                 if lineno == 1 and text.startswith("\ufeff"):
                     text = text[1:]
-                yield lineno, text.rstrip("\n").rstrip("\r")
+                text = text[:-1] if text.endswith("\n") else text
+                yield lineno, (text[:-1] if text.endswith("\r") else text)  # as split_lines: one CR
     except UnicodeDecodeError as exc:
         with open(path, "rb") as raw:  # the slow path, only to name the line
             for n, line in enumerate(raw, 1):
@@ -84,6 +85,9 @@ def stream_files(files: dict[str, Path], docs: Path | None, default_domain: str,
         for _ in range(chunk):
             rows = {lang: next(it, None) for lang, it in iters.items()}
             ended = [lang for lang, r in rows.items() if r is None]
+            for lang, row in rows.items():  # an empty line is named before any misalignment
+                if row is not None and not row[1].strip():
+                    raise CorpusError(f"{files[lang]}:{row[0]}: empty segment")
             if ended:
                 if len(ended) != len(rows):
                     first = next(r for r in rows.values() if r is not None)

@@ -7,6 +7,7 @@ language through the measured same-content ratios of the workload's corpus."""
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -24,7 +25,7 @@ class WorkloadError(TokeffError):
 class Size(BaseModel):
     """One request's input or output, in exactly one unit of content."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     tokens: float | None = Field(default=None, ge=0, description="tokens of `tokenizer` in `language`")
     chars: float | None = Field(default=None, ge=0, description="characters of `language`")
@@ -60,7 +61,7 @@ class Size(BaseModel):
 class Workload(BaseModel):
     """A workload to price (see the module docstring and README)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str = "workload"
     corpus: str = Field(default="sample", description="corpus whose measured ratios convert sizes")
@@ -83,6 +84,8 @@ class Workload(BaseModel):
             raise ValueError("the language mix is empty")
         out: dict[str, float] = {}
         for tag, share in v.items():
+            if not math.isfinite(share):
+                raise ValueError(f"share of {tag} is not a number")
             if share < 0:
                 raise ValueError(f"share of {tag} is negative")
             out[normalize_language(tag)] = out.get(normalize_language(tag), 0.0) + share

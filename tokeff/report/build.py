@@ -72,6 +72,15 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     measured: list[Corpus] = list(loaded)
     if len(loaded) > 1:
         measured.append(pool(POOLED, loaded))
+    headline = POOLED if len(loaded) > 1 else loaded[0].name
+    given = workload is not None
+    wl = workload if isinstance(workload, Workload) else (load_workload(workload) if workload else default_workload())
+    names = {c.name for c in measured}
+    if wl.corpus not in names:
+        if given:  # a user's workload is priced on its own corpus, measured here too
+            measured.extend(load_corpora([wl.corpus]))
+        else:  # the built-in workload follows the corpora of the report
+            wl = wl.model_copy(update={"corpus": headline})
     total = sum(len(c) * len(c.languages) for c in measured) * len(toks)
     done = 0
 
@@ -84,11 +93,6 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     digests = {c.name: c.digest() for c in measured}
     ratios = summarize(segs, reference=reference, n_resamples=n_resamples, seed=seed, digests=digests,
                        tokenizers={t.id: t for t in toks})
-    headline = POOLED if len(loaded) > 1 else loaded[0].name
-
-    wl = workload if isinstance(workload, Workload) else (load_workload(workload) if workload else default_workload())
-    if wl.corpus not in set(ratios["corpus"]):
-        wl = wl.model_copy(update={"corpus": headline})
     costs = cost(wl, [c.model for c in cards if c.tokenizer], ratios, rates=book, fx=fx)
     unmeasured = [f"{c.model} (its vocabulary is not public and no proxy is registered)" for c in cards if not c.tokenizer]
     unmeasured += [f"{m} ({why})" for m, why in unavailable.items()]
@@ -202,7 +206,7 @@ def _context(ratios: pd.DataFrame, costs: pd.DataFrame, multipliers: pd.DataFram
         if part.empty or lang == ref:
             continue
         best = part.iloc[0]
-        answers.append({"language": lang, "model": best["model"], "month": best["cost_per_month"] / best["share"],
+        answers.append({"language": lang, "model": best["model"], "month": best["cost_per_request"] * wl.requests_per_month,
                         "premium": best["premium"], "low": best["premium_low"], "high": best["premium_high"],
                         "tokenizer": best["tokenizer"], "tax_share": best["language_tax_share"]})
     first = toks[0].id

@@ -81,7 +81,7 @@ def cost_per_request(costs: pd.DataFrame, out_dir: Path) -> Chart:
     models = list(costs.sort_values("cost_per_request")["model"].drop_duplicates())
     for ax, lang in zip(axes[0], langs, strict=True):
         part = costs[costs["language"] == lang].set_index("model").reindex(models)
-        english = part["english_cost_per_month"] / part["cost_per_month"] * part["cost_per_request"]
+        english = part["english_cost_per_request"]  # the same content in English on this model
         tax = part["cost_per_request"] - english
         y = np.arange(len(models))
         ax.barh(y, english, color="#9bb7d4", label="same content in English")

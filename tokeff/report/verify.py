@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,5 +64,44 @@ def verify_report(report_dir: str | os.PathLike[str]) -> list[str]:
             y: object = b.at[k, col]
             same = bool(x == y) or (isinstance(x, float) and isinstance(y, float) and np.isnan(x) and np.isnan(y))
             if not same:
-                diffs.append(f"{'/'.join(map(str, k))}: {col} {x!r} in the report, {y!r} recomputed")
+                diffs.append(f"{'/'.join(map(str, k))}: {col} {_plain(x)!r} in the report, {_plain(y)!r} recomputed")
+    diffs += _exports_agree(d, saved)
     return diffs
+
+
+def _exports_agree(d: Path, saved: pd.DataFrame) -> list[str]:
+    """ratios.csv and ratios.json must carry the numbers of ratios.parquet (CSV and JSON print
+    floats in decimal, so numbers are compared to 1e-12 relative)."""
+    import json
+
+    key = ["corpus", "language", "tokenizer"]
+    base = saved.set_index(key)
+    diffs = []
+    others = {
+        "ratios.csv": lambda: pd.read_csv(d / "ratios.csv", keep_default_na=False, na_values=[""]),
+        "ratios.json": lambda: pd.DataFrame(json.loads((d / "ratios.json").read_text(encoding="utf-8"))["rows"]),
+    }
+    for name, read in others.items():
+        if not (d / name).is_file():
+            diffs.append(f"{name}: missing")
+            continue
+        other = read().astype({"corpus": str, "language": str, "tokenizer": str}).set_index(key)
+        for k in base.index:
+            if k not in other.index:
+                diffs.append(f"{name}: no row {'/'.join(map(str, k))}")
+                continue
+            for col in COMPARED:
+                x: Any = base.at[k, col]
+                y: Any = other.at[k, col]
+                if isinstance(x, str) or isinstance(y, str):
+                    same = str(x) == str(y)
+                else:
+                    same = bool(np.isclose(float(x), float(y), rtol=1e-12, atol=0, equal_nan=True))
+                if not same:
+                    diffs.append(f"{name}: {'/'.join(map(str, k))}: {col} {_plain(y)!r} differs from "
+                                 f"ratios.parquet's {_plain(x)!r}")
+    return diffs
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if hasattr(v, "item") else v

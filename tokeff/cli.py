@@ -21,7 +21,7 @@ from tokeff.counting import count_text
 from tokeff.errors import TokeffError
 from tokeff.export import write_table
 from tokeff.languages import normalize_language
-from tokeff.loaders import load_corpora, shipped_manifests
+from tokeff.loaders import shipped_manifests
 from tokeff.measure import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers
 from tokeff.registry import load_registry
 from tokeff.tokenizer import availability, get_tokenizer
@@ -88,46 +88,23 @@ def measure_cmd(
     diagnostics_out: Annotated[Path | None, typer.Option("--diagnostics-out", help="Write the diagnostics table here (implies --diagnostics).")] = None,
 ) -> None:
     """Measure the same-content token premium of each language against the reference."""
-    from tokeff.counting import count_segments
-    from tokeff.measure import summarize
+    from tokeff.measure import load_study, run_study
 
     if stream:
         _measure_stream(corpus, tokenizer, language, reference, out_file, segments_out, resamples, seed, registry, chunk)
         return
     try:
-        reg = load_registry(registry)
-        toks = resolve_tokenizers(tokenizer, reg, online=online)
-        langs = list(dict.fromkeys(normalize_language(x) for x in [reference, *language])) if language else None
-        corpora = load_corpora(corpus, langs, online=online)
+        corpora, toks = load_study(corpus, tokenizer, reference, languages=language, online=online,
+                                   registry=load_registry(registry))
         total = sum(len(c) * len(c.languages) for c in corpora) * len(toks)
-        from tokeff.measure import counters_for
-
-        counters = counters_for(corpora, toks, engine, workers, scheduler)
-        diagnostics = diagnostics or diagnostics_out is not None
-        diag = None
         with _progress(total) as step:
-            if diagnostics and engine == "local":
-                from tokeff.diagnostics import count_with_diagnostics
-
-                segs, diag = count_with_diagnostics(corpora, toks, cache=None if no_cache else CountCache(), progress=step)
-            else:
-                segs = count_segments(corpora, counters, cache=None if no_cache else CountCache(), progress=step)
-        if diagnostics and diag is None:
-            from tokeff.diagnostics import diagnose_corpora
-
-            diag = diagnose_corpora(corpora, toks)
-        table = summarize(segs, reference=reference, by=["domain"] if by_domain else [],
-                          n_resamples=resamples, seed=seed, digests={c.name: c.digest() for c in corpora},
-                          tokenizers={t.id: t for t in toks})
-        if by_domain:
-            whole = summarize(segs, reference=reference, n_resamples=resamples, seed=seed,
-                              digests={c.name: c.digest() for c in corpora}, tokenizers={t.id: t for t in toks})
-            table = pd.concat([whole, table], ignore_index=True).drop_duplicates(
-                ["corpus", "domain", "language", "tokenizer"])
+            study = run_study(corpora, toks, reference=reference, by=["domain"] if by_domain else [],
+                              with_whole=by_domain, n_resamples=resamples, seed=seed,
+                              cache=None if no_cache else CountCache(), progress=step, engine=engine,
+                              workers=workers, address=scheduler,
+                              diagnostics=diagnostics or diagnostics_out is not None)
+        table, segs, diag = study.table, study.segments, study.diagnostics
         if diag is not None:
-            from tokeff.diagnostics import apply_exclusions
-
-            table = apply_exclusions(table, diag)
             for r in table[table.excluded].drop_duplicates(["corpus", "language", "tokenizer"]).itertuples(index=False):
                 err.print(f"[yellow]excluded: {r.corpus} {r.language} {r.tokenizer}: {r.exclusion_reason}[/]")
             if diagnostics_out:
@@ -477,11 +454,10 @@ def cache_clear() -> None:
 
 def _corpora_and_tokenizers(corpus: list[str] | None, tokenizer: list[str] | None, language: list[str] | None,
                             reference: str | None, online: bool | None, registry: Path | None) -> tuple[list, list]:
-    reg = load_registry(registry)
-    toks = resolve_tokenizers(tokenizer, reg, online=online)
-    first = [reference] if reference else []
-    langs = list(dict.fromkeys(normalize_language(x) for x in [*first, *language])) if language else None
-    return load_corpora(corpus, langs, online=online), toks
+    from tokeff.measure import load_study
+
+    return load_study(corpus, tokenizer, reference, languages=language, online=online,
+                      registry=load_registry(registry))
 
 
 def _print_frame(title: str, frame: pd.DataFrame, floats: dict[str, str]) -> None:
@@ -615,10 +591,8 @@ def proxy_check_cmd(
     from tokeff.proxy_check import compare_proxy_to_api
 
     try:
-        reg = load_registry(registry)
-        proxy_tok, api_tok = resolve_tokenizers([proxy, api], reg, online=online)
-        langs = list(dict.fromkeys(normalize_language(x) for x in [reference, *language])) if language else None
-        corpora = load_corpora(corpus, langs, online=online)
+        corpora, (proxy_tok, api_tok) = _corpora_and_tokenizers(corpus, [proxy, api], language, reference, online,
+                                                                 registry)
         total = sum(len(c) * len(c.languages) for c in corpora) * 2
         with _progress(total) as step:
             segs = count_segments(corpora, [proxy_tok, api_tok], cache=CountCache(), progress=step)

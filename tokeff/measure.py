@@ -4,6 +4,7 @@ tokenizer, one column per measure), computed from the per-segment table."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,75 @@ def resolve_tokenizers(tokenizers: Sequence[str | Tokenizer] | str | Tokenizer |
     return list(out.values())
 
 
+def load_study(corpus: CorpusLike | Sequence[CorpusLike] | None,
+               tokenizers: Sequence[str | Tokenizer] | str | Tokenizer | None,
+               reference: str | None = "en", *, languages: Sequence[str] | None = None,
+               online: bool | None = None, registry: Registry | None = None) -> tuple[list[Corpus], list[Tokenizer]]:
+    """The corpora (only `languages`, plus the reference) and tokenizers of a study. With a
+    reference, every corpus must have it."""
+    ref = normalize_language(reference) if reference else None
+    specs: list[CorpusLike] | None
+    if corpus is None:
+        specs = None
+    elif isinstance(corpus, str | Corpus):
+        specs = [corpus]
+    else:
+        specs = list(corpus)
+    langs = None
+    if languages:
+        langs = list(dict.fromkeys([*([ref] if ref else []), *(normalize_language(x) for x in languages)]))
+    corpora = load_corpora(specs, langs, online=online)  # type: ignore[arg-type]
+    for c in corpora:
+        if ref and ref not in c.texts:
+            raise LanguageError(f"corpus {c.name!r} has no reference language {ref}; it has {', '.join(c.languages)}")
+    return corpora, resolve_tokenizers(tokenizers, registry, online=online)
+
+
+@dataclass
+class Study:
+    """What one measuring run produced: the per-segment table, the ratio table, and the
+    diagnostics table (when asked for)."""
+
+    segments: pd.DataFrame
+    table: pd.DataFrame
+    diagnostics: pd.DataFrame | None = None
+
+
+def run_study(corpora: Sequence[Corpus], toks: list[Tokenizer], *, reference: str = "en", by: Sequence[str] = (),
+              with_whole: bool = False, n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
+              cache: CountCache | None = None, progress: Progress | None = None, engine: str = "local",
+              workers: int = 2, address: str | None = None, diagnostics: bool = False) -> Study:
+    """Count once per segment (locally or on an engine), then summarize: the one pipeline behind
+    `tokeff.measure`, `tokeff measure`, `tokeff report` and `tokeff verify`. With `by`,
+    `with_whole` keeps the whole-corpus rows before the per-group ones."""
+    ref = normalize_language(reference)
+    diag = None
+    if diagnostics and engine == "local":
+        from tokeff.diagnostics import count_with_diagnostics
+
+        segments, diag = count_with_diagnostics(corpora, toks, cache=cache, progress=progress)
+    else:
+        counters = counters_for(corpora, toks, engine, workers, address)
+        segments = count_segments(corpora, counters, cache=cache, progress=progress)
+        if diagnostics:
+            from tokeff.diagnostics import diagnose_corpora
+
+            diag = diagnose_corpora(corpora, toks)
+    common = dict(reference=ref, n_resamples=n_resamples, seed=seed, digests={c.name: c.digest() for c in corpora},
+                  tokenizers={t.id: t for t in toks})
+    table = summarize(segments, by=by, **common)  # type: ignore[arg-type]
+    if by and with_whole:
+        whole = summarize(segments, **common)  # type: ignore[arg-type]
+        table = pd.concat([whole, table], ignore_index=True).drop_duplicates(
+            ["corpus", "domain", "language", "tokenizer"], ignore_index=True)
+    if diag is not None:
+        from tokeff.diagnostics import apply_exclusions
+
+        table = apply_exclusions(table, diag)
+        table.attrs["diagnostics"] = diag
+    return Study(segments, table, diag)
+
+
 def measure(corpus: CorpusLike | Sequence[CorpusLike] | None = None,
             tokenizers: Sequence[str | Tokenizer] | str | Tokenizer | None = None,
             reference: str = "en", *, languages: Sequence[str] | None = None,
@@ -66,44 +136,11 @@ def measure(corpus: CorpusLike | Sequence[CorpusLike] | None = None,
     characters is excluded, as Petrov et al. did) and puts the diagnostics table in `.attrs`.
     `engine="datasets"` or `"dask"` counts on that engine with `workers` processes (or the dask
     scheduler at `address`); the numbers are the same as with the local engine."""
-    ref = normalize_language(reference)
-    specs: list[CorpusLike] | None
-    if corpus is None:
-        specs = None
-    elif isinstance(corpus, str | Corpus):
-        specs = [corpus]
-    else:
-        specs = list(corpus)
-    langs = None
-    if languages:
-        langs = list(dict.fromkeys([ref, *(normalize_language(x) for x in languages)]))
-    corpora = load_corpora(specs, langs, online=online)  # type: ignore[arg-type]
-    for c in corpora:
-        if ref not in c.texts:
-            raise LanguageError(f"corpus {c.name!r} has no reference language {ref}; it has {', '.join(c.languages)}")
-    toks = resolve_tokenizers(tokenizers, registry, online=online)
+    corpora, toks = load_study(corpus, tokenizers, reference, languages=languages, online=online, registry=registry)
     store = cache if isinstance(cache, CountCache) else (CountCache() if cache else None)
-    diag = None
-    if diagnostics and engine == "local":
-        from tokeff.diagnostics import count_with_diagnostics
-
-        segments, diag = count_with_diagnostics(corpora, toks, cache=store, progress=progress)
-    else:
-        counters = counters_for(corpora, toks, engine, workers, address)
-        segments = count_segments(corpora, counters, cache=store, progress=progress)
-        if diagnostics:
-            from tokeff.diagnostics import diagnose_corpora
-
-            diag = diagnose_corpora(corpora, toks)
-    table = summarize(segments, reference=ref, by=by, n_resamples=n_resamples, seed=seed,
-                      digests={c.name: c.digest() for c in corpora},
-                      tokenizers={t.id: t for t in toks})
-    if diag is not None:
-        from tokeff.diagnostics import apply_exclusions
-
-        table = apply_exclusions(table, diag)
-        table.attrs["diagnostics"] = diag
-    return table
+    return run_study(corpora, toks, reference=reference, by=by, n_resamples=n_resamples, seed=seed, cache=store,
+                     progress=progress, engine=engine, workers=workers, address=address,
+                     diagnostics=diagnostics).table
 
 
 def counters_for(corpora: Sequence[Corpus], toks: list[Tokenizer], engine: str = "local", workers: int = 2,

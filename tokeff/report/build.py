@@ -18,11 +18,10 @@ import pandas as pd
 from tokeff.cache import CountCache
 from tokeff.corpus import Corpus, pool
 from tokeff.cost import cost
-from tokeff.counting import count_segments
 from tokeff.export import write_table
 from tokeff.fx import load_fx
 from tokeff.loaders import load_corpora
-from tokeff.measure import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers, summarize
+from tokeff.measure import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers, run_study
 from tokeff.rates import load_rates
 from tokeff.registry import load_registry
 from tokeff.report import charts
@@ -89,10 +88,8 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
         done += n
         step(f"counting {label}", done, total)
 
-    segs = count_segments(measured, toks, cache=CountCache() if cache else None, progress=counted)
-    digests = {c.name: c.digest() for c in measured}
-    ratios = summarize(segs, reference=reference, n_resamples=n_resamples, seed=seed, digests=digests,
-                       tokenizers={t.id: t for t in toks})
+    ratios = run_study(measured, toks, reference=reference, n_resamples=n_resamples, seed=seed,
+                       cache=CountCache() if cache else None, progress=counted).table
     costs = cost(wl, [c.model for c in cards if c.tokenizer], ratios, rates=book, fx=fx)
     unmeasured = [f"{c.model} (its vocabulary is not public and no proxy is registered)" for c in cards if not c.tokenizer]
     unmeasured += [f"{m} ({why})" for m, why in unavailable.items()]

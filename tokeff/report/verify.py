@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 
 from tokeff.corpus import Corpus, pool
-from tokeff.counting import count_segments
 from tokeff.errors import TokeffError
 from tokeff.loaders import load_corpora
-from tokeff.measure import resolve_tokenizers, summarize
+from tokeff.measure import resolve_tokenizers, run_study
 from tokeff.version import __version__
 
 COMPARED = ["segments", "chars", "bytes", "tokens", "reference_tokens", "premium", "premium_low", "premium_high",
@@ -47,10 +46,8 @@ def verify_report(report_dir: str | os.PathLike[str]) -> list[str]:
     for t, m in zip(toks, manifest["tokenizers"], strict=True):
         if t.fingerprint != m["fingerprint"]:
             diffs.append(f"tokenizer {t.id}: fingerprint {t.fingerprint[:12]} differs from the manifest's {m['fingerprint'][:12]}")
-    segs = count_segments(measured, toks, cache=None)
-    fresh = summarize(segs, reference=manifest["reference"], n_resamples=manifest["bootstrap"]["resamples"],
-                      seed=manifest["bootstrap"]["seed"], digests={c.name: c.digest() for c in measured},
-                      tokenizers={t.id: t for t in toks})
+    fresh = run_study(measured, toks, reference=manifest["reference"], n_resamples=manifest["bootstrap"]["resamples"],
+                      seed=manifest["bootstrap"]["seed"], cache=None).table
     key = ["corpus", "language", "tokenizer"]
     a = saved.set_index(key)
     b = fresh.set_index(key)

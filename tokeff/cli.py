@@ -31,6 +31,18 @@ app = typer.Typer(help="What a language really costs on each LLM tokenizer, meas
                   no_args_is_help=True, add_completion=False)
 cache_app = typer.Typer(help="The on-disk cache of token counts.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
+# Options shared by several commands (one definition, one help text).
+CorpusOpt = Annotated[list[str] | None, typer.Option(
+    "--corpus", "-c", help="Corpus SPEC (repeatable): a shipped name, a folder, flores200:DIR[:split], ntrex128:DIR, "
+    "a table file, hf:ID. Default: every shipped corpus.")]
+TokenizerOpt = Annotated[list[str] | None, typer.Option(
+    "--tokenizer", "-t", help="Tokenizer id, model name or path (repeatable). Default: the registry's defaults.")]
+LanguageOpt = Annotated[list[str] | None, typer.Option(
+    "--language", "-l", help="Language tag or FLORES code to keep (repeatable). Default: all.")]
+OnlineOpt = Annotated[bool | None, typer.Option(
+    "--online", help="Allow network use (hub tokenizers and corpora, providers' count APIs); default: TOKEFF_ONLINE.")]
+RegistryOpt = Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")]
+
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
@@ -67,9 +79,9 @@ def main(version: Annotated[bool, typer.Option("--version", callback=_version, i
 
 @app.command("measure")
 def measure_cmd(
-    corpus: Annotated[list[str] | None, typer.Option("--corpus", "-c", help="Corpus SPEC (repeatable): a shipped name, a folder, flores200:DIR[:split], ntrex128:DIR, a table file, hf:ID. Default: every shipped corpus.")] = None,
-    tokenizer: Annotated[list[str] | None, typer.Option("--tokenizer", "-t", help="Tokenizer id, model name or path (repeatable). Default: the registry's defaults.")] = None,
-    language: Annotated[list[str] | None, typer.Option("--language", "-l", help="Language tag or FLORES code to keep (repeatable). Default: all.")] = None,
+    corpus: CorpusOpt = None,
+    tokenizer: TokenizerOpt = None,
+    language: LanguageOpt = None,
     reference: Annotated[str, typer.Option(help="Reference language of the premium.")] = "en",
     by_domain: Annotated[bool, typer.Option("--by-domain", help="One row per domain as well as per corpus.")] = False,
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the ratio table here (.csv, .json or .parquet).")] = None,
@@ -77,8 +89,8 @@ def measure_cmd(
     resamples: Annotated[int, typer.Option(min=1, help="Bootstrap resamples for the 95% CI.")] = DEFAULT_RESAMPLES,
     seed: Annotated[int, typer.Option(help="Bootstrap seed (results reproduce exactly).")] = DEFAULT_SEED,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the count cache.")] = False,
-    online: Annotated[bool | None, typer.Option("--online", help="Allow network use (hub tokenizers and corpora, providers' count APIs); default: TOKEFF_ONLINE.")] = None,
-    registry: Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")] = None,
+    online: OnlineOpt = None,
+    registry: RegistryOpt = None,
     stream: Annotated[bool, typer.Option("--stream", help="Read a large corpus folder in chunks, in bounded memory (one --corpus in tokeff's layout).")] = False,
     chunk: Annotated[int, typer.Option(min=1, help="Segments per chunk with --stream.")] = 20_000,
     engine: Annotated[str, typer.Option(help="Where to count: local (both cores), datasets (map num_proc over shards) or dask.")] = "local",
@@ -173,9 +185,9 @@ def _print_ratios(table: pd.DataFrame) -> None:
 @app.command("count")
 def count_cmd(
     text: Annotated[str | None, typer.Argument(help="Text to count (or use --file).")] = None,
-    tokenizer: Annotated[list[str] | None, typer.Option("--tokenizer", "-t", help="Tokenizer id, model name or path (repeatable). Default: the registry's defaults.")] = None,
+    tokenizer: TokenizerOpt = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Count the whole text of this UTF-8 file.")] = None,
-    online: Annotated[bool | None, typer.Option("--online", help="Allow network use (hub tokenizers, providers' count APIs); default: TOKEFF_ONLINE.")] = None,
+    online: OnlineOpt = None,
 ) -> None:
     """Print the token count of a text under each tokenizer."""
     try:
@@ -204,7 +216,7 @@ app.add_typer(tokenizers_app, name="tokenizers")
 def tokenizers_cmd(
     ctx: typer.Context,
     verify: Annotated[bool, typer.Option("--verify", help="Load each offline tokenizer and check its sha256 and a round trip.")] = False,
-    registry: Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")] = None,
+    registry: RegistryOpt = None,
 ) -> None:
     """List the registry: each tokenizer's models, status (exact/proxy/api), source, and whether it loads here."""
     if ctx.invoked_subcommand is not None:
@@ -472,13 +484,13 @@ def _print_frame(title: str, frame: pd.DataFrame, floats: dict[str, str]) -> Non
 
 @app.command("diagnostics")
 def diagnostics_cmd(
-    corpus: Annotated[list[str] | None, typer.Option("--corpus", "-c", help="Corpus SPEC (repeatable). Default: every shipped corpus.")] = None,
-    tokenizer: Annotated[list[str] | None, typer.Option("--tokenizer", "-t", help="Tokenizer id, model name or path (repeatable). Default: the registry's defaults.")] = None,
-    language: Annotated[list[str] | None, typer.Option("--language", "-l", help="Language to keep (repeatable). Default: all.")] = None,
+    corpus: CorpusOpt = None,
+    tokenizer: TokenizerOpt = None,
+    language: LanguageOpt = None,
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the diagnostics table here (.csv, .json or .parquet).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not write the counts made here to the count cache.")] = False,
-    online: Annotated[bool | None, typer.Option("--online", help="Allow downloads; default: TOKEFF_ONLINE.")] = None,
-    registry: Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")] = None,
+    online: OnlineOpt = None,
+    registry: RegistryOpt = None,
 ) -> None:
     """UNK rate, byte-fallback and partial-UTF-8 token shares, round-trip fidelity and unknown
     characters per corpus x language x tokenizer (>10% unknown characters: excluded from the premium)."""
@@ -504,13 +516,13 @@ def diagnostics_cmd(
 
 @app.command("fertility")
 def fertility_cmd(
-    corpus: Annotated[list[str] | None, typer.Option("--corpus", "-c", help="Corpus SPEC (repeatable). Default: every shipped corpus.")] = None,
-    tokenizer: Annotated[list[str] | None, typer.Option("--tokenizer", "-t", help="Tokenizer id, model name or path (repeatable). Default: the registry's defaults.")] = None,
-    language: Annotated[list[str] | None, typer.Option("--language", "-l", help="Language to keep (repeatable). Default: all.")] = None,
+    corpus: CorpusOpt = None,
+    tokenizer: TokenizerOpt = None,
+    language: LanguageOpt = None,
     segmenter: Annotated[list[str] | None, typer.Option("--segmenter", help="LANG=NAME (whitespace, sudachipy, kiwipiepy, jieba), repeatable: e.g. ko=whitespace for eojeol.")] = None,
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the fertility table here (.csv, .json or .parquet).")] = None,
-    online: Annotated[bool | None, typer.Option("--online", help="Allow downloads; default: TOKEFF_ONLINE.")] = None,
-    registry: Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")] = None,
+    online: OnlineOpt = None,
+    registry: RegistryOpt = None,
 ) -> None:
     """Tokens per word with a real word segmenter per language. Secondary: words are not the same
     unit across languages, so compare languages with the premium (`tokeff measure`)."""
@@ -534,12 +546,12 @@ def fertility_cmd(
 
 @app.command("context")
 def context_cmd(
-    corpus: Annotated[list[str] | None, typer.Option("--corpus", "-c", help="Corpus SPEC (repeatable). Default: every shipped corpus.")] = None,
+    corpus: CorpusOpt = None,
     model: Annotated[list[str] | None, typer.Option("--model", "-m", help="A model from tokeff.context.KNOWN_WINDOWS, or NAME=TOKENIZER:WINDOW (repeatable). Default: all known.")] = None,
-    language: Annotated[list[str] | None, typer.Option("--language", "-l", help="Language to keep (repeatable). Default: all.")] = None,
+    language: LanguageOpt = None,
     reference: Annotated[str, typer.Option(help="Reference language of the premium.")] = "en",
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the table here (.csv, .json or .parquet).")] = None,
-    online: Annotated[bool | None, typer.Option("--online", help="Allow downloads; default: TOKEFF_ONLINE.")] = None,
+    online: OnlineOpt = None,
 ) -> None:
     """How much English-equivalent content fits in each model's context window, per language."""
     from tokeff.context import KNOWN_WINDOWS, ContextWindow, effective_context
@@ -578,13 +590,13 @@ def context_cmd(
 def proxy_check_cmd(
     proxy: Annotated[str, typer.Option("--proxy", "-p", help="The public stand-in tokenizer (id, model name or path).")],
     api: Annotated[str, typer.Option("--api", "-a", help="The count-API tokenizer it stands in for (e.g. claude-api, gemini-2.5-pro).")],
-    corpus: Annotated[list[str] | None, typer.Option("--corpus", "-c", help="Corpus SPEC (repeatable). Default: every shipped corpus.")] = None,
-    language: Annotated[list[str] | None, typer.Option("--language", "-l", help="Language to keep (repeatable). Default: all.")] = None,
+    corpus: CorpusOpt = None,
+    language: LanguageOpt = None,
     reference: Annotated[str, typer.Option(help="Reference language of the premium.")] = "en",
     per_corpus: Annotated[bool, typer.Option("--per-corpus", help="One row per corpus and language (default: pooled).")] = False,
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the table here (.csv, .json or .parquet).")] = None,
-    online: Annotated[bool | None, typer.Option("--online", help="Allow network use (the provider's count API); default: TOKEFF_ONLINE.")] = None,
-    registry: Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")] = None,
+    online: OnlineOpt = None,
+    registry: RegistryOpt = None,
 ) -> None:
     """How far a proxy tokenizer's premium is from the provider's own, counted through its API."""
     from tokeff.counting import count_segments

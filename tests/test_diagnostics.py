@@ -218,7 +218,7 @@ def test_count_with_diagnostics_tokenizes_once(monkeypatch: pytest.MonkeyPatch) 
         segments, diag = count_with_diagnostics([corpus], [tok], cache=cache)
         distinct = sum(len(set(v)) for v in corpus.texts.values())
         assert calls["n"] == distinct  # diagnostics encode; count_segments reads the counts
-        assert list(segments.tokens) == list(expected.tokens)
+        assert list(segments.numbers["tokens"]) == list(expected.tokens)
         assert list(diag.tokens) == [int(expected[expected.language == lg].tokens.sum()) for lg in ("en", "ja")]
 
 

@@ -62,3 +62,16 @@ def test_stream_keeps_per_row_domains() -> None:
     streamed = measure_stream(shipped_dir() / "sample", ["o200k_base"], chunk=10)
     whole = tokeff.measure("sample", ["o200k_base"])
     pd.testing.assert_frame_equal(streamed[[*COLS, "domain"]], whole[[*COLS, "domain"]])
+
+
+def test_stream_refuses_a_document_split_in_two(tmp_path: Path) -> None:
+    d = tmp_path / "legal"
+    shutil.copytree(shipped_dir() / "legal", d)
+    rows = (d / "documents.tsv").read_text(encoding="utf-8").splitlines()
+    first_doc = rows[1].split("\t")[0]
+    ends = next(i for i, r in enumerate(rows[1:], 1) if r.split("\t")[0] != first_doc)  # its run ends before this
+    rows[-1] = "\t".join([first_doc, *rows[-1].split("\t")[1:]])
+    (d / "documents.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=rf"documents\.tsv:{len(rows)}: document {first_doc!r} starts again after "
+                                          rf"other documents \(its segments before ended at line {ends}\)"):
+        measure_stream(d, ["o200k_base"], chunk=40)

@@ -6,9 +6,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -19,13 +18,15 @@ from tokeff.corpus import decode_utf8
 from tokeff.counting import Progress as ProgressFn
 from tokeff.counting import count_text
 from tokeff.errors import TokeffError
-from tokeff.export import write_table
 from tokeff.languages import normalize_language
 from tokeff.loaders import shipped_manifests
 from tokeff.measure import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers
 from tokeff.registry import load_registry
 from tokeff.tokenizer import availability, get_tokenizer
 from tokeff.version import __version__
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(help="What a language really costs on each LLM tokenizer, measured on parallel text.",
                   no_args_is_help=True, add_completion=False)
@@ -45,6 +46,14 @@ RegistryOpt = Annotated[Path | None, typer.Option(help="Use this tokenizer regis
 
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """tokeff.export.write_table, imported when something is written (it needs pandas, which a
+    cached `tokeff measure` that only prints never imports)."""
+    from tokeff.export import write_table as write
+
+    write(frame, path)
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -115,22 +124,23 @@ def measure_cmd(
                               cache=None if no_cache else CountCache(), progress=step, engine=engine,
                               workers=workers, address=scheduler,
                               diagnostics=diagnostics or diagnostics_out is not None)
-        table, segs, diag = study.table, study.segments, study.diagnostics
+        rows, diag = study.rows, study.diagnostics
         if diag is not None:
+            table = study.table
             for r in table[table.excluded].drop_duplicates(["corpus", "language", "tokenizer"]).itertuples(index=False):
                 err.print(f"[yellow]excluded: {r.corpus} {r.language} {r.tokenizer}: {r.exclusion_reason}[/]")
             if diagnostics_out:
                 write_table(diag, diagnostics_out)
                 err.print(f"wrote {len(diag)} diagnostics rows to {diagnostics_out}")
         if out_file:
-            write_table(table, out_file)
-            err.print(f"wrote {len(table)} rows to {out_file}")
+            write_table(study.table, out_file)
+            err.print(f"wrote {len(rows)} rows to {out_file}")
         if segments_out:
-            write_table(segs, segments_out)
-            err.print(f"wrote {len(segs)} per-segment rows to {segments_out}")
+            write_table(study.segments, segments_out)
+            err.print(f"wrote {len(study.segment_table)} per-segment rows to {segments_out}")
     except TokeffError as exc:
         raise _fail(exc) from exc
-    _print_ratios(table)
+    _print_ratios(rows)
 
 
 def _measure_stream(corpus: list[str] | None, tokenizer: list[str] | None, language: list[str] | None,
@@ -164,21 +174,22 @@ def _measure_stream(corpus: list[str] | None, tokenizer: list[str] | None, langu
             err.print(f"wrote {len(table)} rows to {out_file}")
     except TokeffError as exc:
         raise _fail(exc) from exc
-    _print_ratios(table)
+    _print_ratios([{str(k): v for k, v in r.items()} for r in table.to_dict("records")])
 
 
-def _print_ratios(table: pd.DataFrame) -> None:
-    t = Table(title="Same-content token premium vs " + (table["reference"].iloc[0] if len(table) else "en"),
-              caption=table["signature"].iloc[0].split("|tok:")[0] + "|... (full signature per row in --out)"
-              if len(table) else None)
+def _print_ratios(rows: list[dict[str, object]]) -> None:
+    t = Table(title="Same-content token premium vs " + (str(rows[0]["reference"]) if rows else "en"),
+              caption=str(rows[0]["signature"]).split("|tok:")[0] + "|... (full signature per row in --out)"
+              if rows else None)
     for col, just in [("corpus", "left"), ("domain", "left"), ("language", "left"), ("tokenizer", "left"),
                       ("premium [95% CI]", "right"), ("chars/token", "right"), ("tokens/1k ref words", "right"),
                       ("segments", "right")]:
         t.add_column(col, justify=just)  # type: ignore[arg-type]
-    for r in table.itertuples(index=False):
-        ci = "" if str(r.language) == str(r.reference) else f" [{r.premium_low:.3f}, {r.premium_high:.3f}]"
-        t.add_row(str(r.corpus), str(r.domain), str(r.language), str(r.tokenizer), f"{r.premium:.3f}{ci}",
-                  f"{r.chars_per_token:.2f}", f"{r.tokens_per_1k_ref_words:.0f}", str(r.segments))
+    for r in rows:
+        ci = "" if r["language"] == r["reference"] else f" [{r['premium_low']:.3f}, {r['premium_high']:.3f}]"
+        t.add_row(str(r["corpus"]), str(r["domain"]), str(r["language"]), str(r["tokenizer"]),
+                  f"{r['premium']:.3f}{ci}", f"{r['chars_per_token']:.2f}", f"{r['tokens_per_1k_ref_words']:.0f}",
+                  str(r["segments"]))
     out.print(t)
 
 

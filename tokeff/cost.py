@@ -11,6 +11,8 @@ token's rate once the prompt passes its threshold."""
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -300,3 +302,15 @@ def pivot_break_even(workload: Workload | str | Path, main: str, translator: str
             "translation_cost_per_request": translate, "english_cost_per_request": main_en,
             "premium": premium, "break_even_premium": break_even,
             "cheaper": "pivot through English" if pivot < direct_cost else "direct"}
+
+
+class _CostModule(types.ModuleType):
+    """`tokeff.cost` is both this module and its `cost` function (the package exports the
+    function, imported lazily); importing the module first must not make `tokeff.cost(...)`
+    fail, so the module is callable as the function."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        return cost(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CostModule

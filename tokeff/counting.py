@@ -8,22 +8,24 @@ missing for it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from tokeff.cache import CountCache, text_key
 from tokeff.corpus import Corpus
 from tokeff.errors import EmptyTextError
+from tokeff.segments import SEGMENT_COLUMNS, SegmentTable
 from tokeff.tokenizer import Tokenizer
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Progress = Callable[[str, int], None]
 """Called as progress(label, segments_done_since_last_call)."""
 
-SEGMENT_COLUMNS = ["corpus", "segment", "doc_id", "domain", "language", "tokenizer",
-                   "chars", "bytes", "words", "tokens"]
+__all__ = ["SEGMENT_COLUMNS", "Progress", "count_segments", "count_table", "count_text", "count_texts"]
 
 
 def count_texts(tokenizer: Tokenizer, texts: Sequence[str], cache: CountCache | None = None,
@@ -66,15 +68,20 @@ class _Codes:
     def add_one(self, value: str, count: int) -> None:
         self.chunks.append(np.full(count, self.index.setdefault(value, len(self.index)), np.int32))
 
-    def categorical(self) -> pd.Categorical[Any]:
-        codes = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int32)
-        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(self.index)))
+    def array(self) -> npt.NDArray[np.int32]:
+        return np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int32)
 
 
 def count_segments(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,
                    cache: CountCache | None = None, progress: Progress | None = None) -> pd.DataFrame:
     """The per-segment table: one row per corpus x segment x language x tokenizer with
-    chars, UTF-8 bytes, whitespace words, and tokens (columns SEGMENT_COLUMNS).
+    chars, UTF-8 bytes, whitespace words, and tokens (columns SEGMENT_COLUMNS), as pandas."""
+    return count_table(corpora, tokenizers, cache=cache, progress=progress).to_frame()
+
+
+def count_table(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,
+                cache: CountCache | None = None, progress: Progress | None = None) -> SegmentTable:
+    """`count_segments` as plain columns (what the ratio table is computed from).
 
     Each distinct text is counted once per tokenizer per call (a text repeated across corpora,
     as in a pooled corpus, is looked up once), and columns are built as arrays, not per row."""
@@ -114,13 +121,9 @@ def count_segments(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *
                 nums["tokens"].append(np.fromiter((memo[t] for t in texts), np.int64, n))
                 if progress:
                     progress(f"{corpus.name} {lang} {tok.id}", n)
-    data: dict[str, object] = {}
-    for c in SEGMENT_COLUMNS:
-        if c in cols:
-            data[c] = cols[c].categorical()
-        else:
-            data[c] = np.concatenate(nums[c]) if nums[c] else np.zeros(0, np.int64)
-    return pd.DataFrame(data, columns=SEGMENT_COLUMNS)
+    return SegmentTable(codes={c: k.array() for c, k in cols.items()},
+                        categories={c: list(k.index) for c, k in cols.items()},
+                        numbers={c: np.concatenate(v) if v else np.zeros(0, np.int64) for c, v in nums.items()})
 
 
 def _utf8_len(text: str) -> int:

@@ -36,6 +36,7 @@ import pandas as pd
 from tokeff.cache import CountCache, text_key
 from tokeff.corpus import Corpus
 from tokeff.counting import Progress
+from tokeff.segments import SegmentTable
 from tokeff.tokenizer import Tokenizer, get_tokenizer
 
 DIAGNOSTIC_COLUMNS = [
@@ -442,23 +443,23 @@ def apply_exclusions(ratios: pd.DataFrame, diagnostics: pd.DataFrame, *,
 
 def count_with_diagnostics(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,
                            cache: CountCache | None = None,
-                           progress: Progress | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                           progress: Progress | None = None) -> tuple[SegmentTable, pd.DataFrame]:
     """(per-segment table, diagnostics table) with each segment tokenized at most once per
-    tokenizer: diagnostics encode and store the counts, `count_segments` then reads them (from
+    tokenizer: diagnostics encode and store the counts, `count_table` then reads them (from
     `cache`, or from a temporary cache removed afterwards when `cache` is None)."""
     import tempfile
     from pathlib import Path
 
-    from tokeff.counting import count_segments
+    from tokeff.counting import count_table
 
     if cache is not None:
         diag = diagnose_corpora(corpora, tokenizers, cache=cache, progress=progress)
-        return count_segments(corpora, tokenizers, cache=cache), diag
+        return count_table(corpora, tokenizers, cache=cache), diag
     with tempfile.TemporaryDirectory(prefix="tokeff-diag-") as tmp:
         store = CountCache(Path(tmp) / "counts.sqlite")
         try:
             diag = diagnose_corpora(corpora, tokenizers, cache=store, progress=progress)
-            segments = count_segments(corpora, tokenizers, cache=store)
+            segments = count_table(corpora, tokenizers, cache=store)
         finally:
             store.close()
     return segments, diag

@@ -4,29 +4,24 @@ tokenizer, one column per measure), computed from the per-segment table."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from tokeff.cache import CountCache
 from tokeff.corpus import Corpus
-from tokeff.counting import Progress, count_segments
+from tokeff.counting import Progress, count_table
 from tokeff.errors import LanguageError, TokeffError, UnknownTokenizerError
 from tokeff.languages import normalize_language
 from tokeff.loaders import load_corpora
 from tokeff.registry import Registry, load_registry
-from tokeff.signature import signature
-from tokeff.stats import Resampler, premium
+from tokeff.segments import SegmentTable
+from tokeff.summary import RATIO_COLUMNS, Row, ratio_rows
 from tokeff.tokenizer import Tokenizer, get_tokenizer
 
-RATIO_COLUMNS = [
-    "corpus", "domain", "language", "tokenizer", "status", "segments", "chars", "bytes", "tokens",
-    "chars_per_token", "bytes_per_token", "tokens_per_segment",
-    "premium", "premium_low", "premium_high", "reference", "reference_tokens",
-    "tokens_per_1k_ref_words", "tokens_per_1k_ref_chars",
-    "ci_method", "clusters", "n_resamples", "seed", "corpus_digest", "tokenizer_fingerprint", "signature",
-]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DEFAULT_RESAMPLES", "DEFAULT_SEED", "RATIO_COLUMNS", "Study", "load_study", "measure", "run_study",
+           "summarize"]
 DEFAULT_SEED = 12345
 DEFAULT_RESAMPLES = 1000
 
@@ -76,14 +71,24 @@ def load_study(corpus: CorpusLike | Sequence[CorpusLike] | None,
     return corpora, resolve_tokenizers(tokenizers, registry, online=online)
 
 
-@dataclass
 class Study:
-    """What one measuring run produced: the per-segment table, the ratio table, and the
-    diagnostics table (when asked for)."""
+    """What one measuring run produced: the per-segment table, the ratio table (as rows, and as
+    pandas on first use), and the diagnostics table (when asked for)."""
 
-    segments: pd.DataFrame
-    table: pd.DataFrame
-    diagnostics: pd.DataFrame | None = None
+    def __init__(self, segment_table: SegmentTable, rows: list[Row], diagnostics: pd.DataFrame | None = None,
+                 table: pd.DataFrame | None = None) -> None:
+        self.segment_table, self.rows, self.diagnostics = segment_table, rows, diagnostics
+        self._table = table
+
+    @property
+    def table(self) -> pd.DataFrame:
+        if self._table is None:
+            self._table = rows_frame(self.rows)
+        return self._table
+
+    @property
+    def segments(self) -> pd.DataFrame:
+        return self.segment_table.to_frame()
 
 
 def run_study(corpora: Sequence[Corpus], toks: list[Tokenizer], *, reference: str = "en", by: Sequence[str] = (),
@@ -101,24 +106,32 @@ def run_study(corpora: Sequence[Corpus], toks: list[Tokenizer], *, reference: st
         segments, diag = count_with_diagnostics(corpora, toks, cache=cache, progress=progress)
     else:
         counters = counters_for(corpora, toks, engine, workers, address)
-        segments = count_segments(corpora, counters, cache=cache, progress=progress)
+        segments = count_table(corpora, counters, cache=cache, progress=progress)
         if diagnostics:
             from tokeff.diagnostics import diagnose_corpora
 
             diag = diagnose_corpora(corpora, toks)
     common = dict(reference=ref, n_resamples=n_resamples, seed=seed, digests={c.name: c.digest() for c in corpora},
                   tokenizers={t.id: t for t in toks})
-    table = summarize(segments, by=by, **common)  # type: ignore[arg-type]
+    rows = ratio_rows(segments, by=by, **common)  # type: ignore[arg-type]
     if by and with_whole:
-        whole = summarize(segments, **common)  # type: ignore[arg-type]
-        table = pd.concat([whole, table], ignore_index=True).drop_duplicates(
-            ["corpus", "domain", "language", "tokenizer"], ignore_index=True)
+        whole = ratio_rows(segments, **common)  # type: ignore[arg-type]
+        seen: set[tuple[object, ...]] = set()
+        kept = []
+        for r in [*whole, *rows]:
+            key = (r["corpus"], r["domain"], r["language"], r["tokenizer"])
+            if key not in seen:
+                seen.add(key)
+                kept.append(r)
+        rows = kept
+    study = Study(segments, rows, diag)
     if diag is not None:
         from tokeff.diagnostics import apply_exclusions
 
-        table = apply_exclusions(table, diag)
+        table = apply_exclusions(study.table, diag)
         table.attrs["diagnostics"] = diag
-    return Study(segments, table, diag)
+        study = Study(segments, [{str(k): v for k, v in r.items()} for r in table.to_dict("records")], diag, table)
+    return study
 
 
 def measure(corpus: CorpusLike | Sequence[CorpusLike] | None = None,
@@ -157,70 +170,23 @@ def counters_for(corpora: Sequence[Corpus], toks: list[Tokenizer], engine: str =
     return [PrecountedTokenizer(t, counts[t.id]) for t in toks]  # type: ignore[misc]
 
 
-def summarize(segments: pd.DataFrame, *, reference: str = "en", by: Sequence[str] = (),
+def summarize(segments: pd.DataFrame | SegmentTable, *, reference: str = "en", by: Sequence[str] = (),
               n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
               digests: dict[str, str] | None = None,
               tokenizers: dict[str, Tokenizer] | None = None, cluster_label: str | None = None) -> pd.DataFrame:
     """The tidy ratio table from a per-segment table (see `count_segments`).
 
-    A row may stand for several segments summed together (a column `n` says how many, as the
-    streaming path writes one row per document); `cluster_label` then names the clusters."""
-    ref = normalize_language(reference)
-    bad = [b for b in by if b not in ("domain", "doc_id")]
-    if bad:
-        raise ValueError(f"by: can group by domain or doc_id, not {bad}")
-    rows: list[dict[str, object]] = []
-    seg = segments.sort_values(["corpus", "tokenizer", "language", "segment"], kind="stable")
-    group_keys = ["corpus", *by]
-    for gkey, part in seg.groupby(group_keys, observed=True, sort=False):
-        gvals = gkey if isinstance(gkey, tuple) else (gkey,)
-        corpus_name = str(gvals[0])
-        label = dict(zip(group_keys, gvals, strict=True))
-        ref_rows = part[part["language"] == ref]
-        if ref_rows.empty:
-            raise LanguageError(f"corpus {corpus_name!r}: no segments in the reference language {ref}")
-        first_tok = ref_rows["tokenizer"].iloc[0]
-        ref_one = ref_rows[ref_rows["tokenizer"] == first_tok]
-        docs: list[str] | None = [str(d) for d in ref_one["doc_id"]]
-        if docs is not None and not any(docs):
-            docs = None
-        resampler = Resampler.make(docs, len(ref_one), n_resamples, seed, label=cluster_label)
-        ref_words = int(ref_one["words"].sum())
-        ref_chars = int(ref_one["chars"].sum())
-        domain = label.get("domain")
-        if domain is None:
-            uniq = ref_one["domain"].unique()
-            domain = str(uniq[0]) if len(uniq) == 1 else "mixed"
-        for tok_id, tpart in part.groupby("tokenizer", observed=True, sort=False):
-            ref_tokens = tpart.loc[tpart["language"] == ref, "tokens"].to_numpy(np.int64)
-            tok = (tokenizers or {}).get(str(tok_id))
-            fp = tok.fingerprint if tok is not None else ""
-            for lang, lpart in tpart.groupby("language", observed=True, sort=False):
-                t = lpart["tokens"].to_numpy(np.int64)
-                n_seg = int(lpart["n"].sum()) if "n" in lpart.columns else len(t)
-                what = f"corpus {corpus_name!r}, {lang} vs {ref}, tokenizer {tok_id}"
-                p = premium(t, ref_tokens, what=what)
-                low, high = (1.0, 1.0) if lang == ref else resampler.ci(t, ref_tokens)
-                total = int(t.sum())
-                chars, nbytes = int(lpart["chars"].sum()), int(lpart["bytes"].sum())
-                digest = (digests or {}).get(corpus_name, "")
-                rows.append({
-                    "corpus": corpus_name, "domain": domain, "language": str(lang), "tokenizer": str(tok_id),
-                    "status": tok.status if tok is not None else "",
-                    "segments": n_seg, "chars": chars, "bytes": nbytes, "tokens": total,
-                    "chars_per_token": chars / total if total else float("nan"),
-                    "bytes_per_token": nbytes / total if total else float("nan"),
-                    "tokens_per_segment": total / n_seg,
-                    "premium": p, "premium_low": low, "premium_high": high,
-                    "reference": ref, "reference_tokens": int(ref_tokens.sum()),
-                    "tokens_per_1k_ref_words": 1000 * total / ref_words if ref_words else float("nan"),
-                    "tokens_per_1k_ref_chars": 1000 * total / ref_chars if ref_chars else float("nan"),
-                    "ci_method": resampler.method, "clusters": resampler.n_clusters,
-                    "n_resamples": n_resamples, "seed": seed, "corpus_digest": digest,
-                    "tokenizer_fingerprint": fp,
-                    "signature": signature(corpus=corpus_name, corpus_digest=digest, reference=ref,
-                                           tokenizer=str(tok_id), fingerprint=fp,
-                                           ci_method=resampler.method, n_resamples=n_resamples, seed=seed),
-                })
-    out = pd.DataFrame(rows, columns=RATIO_COLUMNS)
-    return out.reset_index(drop=True)
+    A row may stand for several segments summed together (a column `n` says how many);
+    `cluster_label` then names the clusters."""
+    table = segments if isinstance(segments, SegmentTable) else SegmentTable.from_frame(segments)
+    rows = ratio_rows(table, reference=normalize_language(reference), by=by, n_resamples=n_resamples, seed=seed,
+                      digests=digests, tokenizers=tokenizers, cluster_label=cluster_label)
+    return rows_frame(rows)
+
+
+def rows_frame(rows: list[Row]) -> pd.DataFrame:
+    """The ratio table (columns RATIO_COLUMNS, then any extra fields) from its rows."""
+    import pandas as pd
+
+    extra = [c for c in (rows[0] if rows else {}) if c not in RATIO_COLUMNS]
+    return pd.DataFrame(rows, columns=[*RATIO_COLUMNS, *extra])

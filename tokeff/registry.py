@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tokeff.errors import RegistryError, UnknownTokenizerError
 from tokeff.paths import data_path
-from tokeff.yamlio import first_error
+from tokeff.yamlio import SafeLoader, first_error, safe_load
 
 Backend = Literal["tiktoken", "tokenizers", "sentencepiece", "tekken", "transformers", "api"]
 Status = Literal["exact", "proxy", "api"]
@@ -250,7 +250,7 @@ class Registry:
 def _entry_lines(text: str) -> list[int]:
     """1-based line of each item of the `tokenizers:` list, for error messages."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=SafeLoader)
     except yaml.YAMLError:
         return []
     if not isinstance(root, yaml.MappingNode):
@@ -264,7 +264,7 @@ def _entry_lines(text: str) -> list[int]:
 def parse_registry(text: str, source: str = "<string>") -> Registry:
     """Validate registry YAML text; errors name the file, line and entry."""
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source

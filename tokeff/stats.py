@@ -60,11 +60,31 @@ class Resampler:
     @classmethod
     def make(cls, doc_ids: list[str] | None, n_segments: int, n_resamples: int = 1000,
              seed: int = 12345, label: str | None = None) -> Resampler:
-        if doc_ids is not None and len(set(doc_ids)) >= 2:
-            # a segment with no document id is its own cluster, never pooled with other blanks
-            doc_ids = [d if d else f"\x00segment-{i}" for i, d in enumerate(doc_ids)]
-            codes, uniques = _factorize(doc_ids)
-            n, method = len(uniques), f"paired-cluster-bootstrap({label or 'doc'})"
+        """Draws for `n_segments` segments clustered by `doc_ids` (None or all blank: each
+        segment is its own cluster)."""
+        if doc_ids is None:
+            return cls.from_codes(None, n_segments, n_resamples, seed, label=label)
+        codes, uniques = _factorize(doc_ids)
+        blank = uniques.index("") if "" in uniques else None
+        return cls.from_codes(codes, n_segments, n_resamples, seed, blank=blank, label=label)
+
+    @classmethod
+    def from_codes(cls, doc_codes: npt.ArrayLike | None, n_segments: int, n_resamples: int = 1000,
+                   seed: int = 12345, *, blank: int | None = None, label: str | None = None) -> Resampler:
+        """As `make`, from integer document codes (`blank`: the code of "no document"). With
+        two or more distinct codes the clusters are the documents, numbered in order of first
+        appearance; a segment with no document is its own cluster, never pooled with others."""
+        raw = None if doc_codes is None else np.asarray(doc_codes, dtype=np.int64)
+        if raw is not None and len(raw) and len(np.unique(raw)) >= 2:
+            if blank is not None:
+                raw = raw.copy()
+                lone = raw == blank
+                raw[lone] = raw.max() + 1 + np.arange(int(lone.sum()))
+            uniq, first, inverse = np.unique(raw, return_index=True, return_inverse=True)
+            rank = np.empty(len(uniq), dtype=np.int64)
+            rank[np.argsort(first, kind="stable")] = np.arange(len(uniq))
+            codes = rank[inverse.reshape(-1)]
+            n, method = len(uniq), f"paired-cluster-bootstrap({label or 'doc'})"
         else:
             codes, n, method = np.arange(n_segments, dtype=np.int64), n_segments, "paired-bootstrap(segment)"
         kept = None

@@ -1,27 +1,36 @@
 """Measure corpora larger than memory: read aligned files in chunks, count each chunk, keep only
-running totals per document (the bootstrap's clusters), and write the per-segment table to
-Parquet chunk by chunk. Peak memory depends on the chunk size and the number of documents,
-not on the corpus size.
+each document's token sums (the bootstrap's clusters: 8 bytes per document per language x
+tokenizer) and running totals, and write the per-segment table to Parquet chunk by chunk. Peak
+memory is set by the chunk size; what grows with the corpus is those few bytes per document.
 
 Without document ids, consecutive blocks of `block` segments are the bootstrap clusters (a
 block bootstrap; recorded in `ci_method`)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+import numpy as np
+import numpy.typing as npt
 
 from tokeff.corpus import Column, ContentDigest, build_corpus
-from tokeff.counting import count_segments
+from tokeff.counting import count_table
 from tokeff.errors import AlignmentError, CorpusError
 from tokeff.languages import normalize_language
 from tokeff.loaders.native import read_manifest
-from tokeff.measure import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers, summarize
+from tokeff.measure import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers, rows_frame
+from tokeff.segments import SEGMENT_COLUMNS, SegmentTable
+from tokeff.stats import IntArray, Resampler
+from tokeff.summary import Block, group_rows
 from tokeff.tokenizer import Tokenizer
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 StreamProgress = Callable[["Totals"], None]
 
@@ -115,13 +124,77 @@ def stream_files(files: dict[str, Path], docs: Path | None, default_domain: str,
         yield texts, (ids if doc_iter is not None else None), domains, size
 
 
+class _ClusterSums:
+    """Token sums per bootstrap cluster for each language x tokenizer, kept as int64 chunks:
+    8 bytes per cluster per pair, plus 8 bytes per cluster for the contiguity check. A cluster
+    is a run of segments with the same document id (or a block of segments)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.sums: dict[tuple[str, str], list[IntArray]] = {p: [] for p in pairs}
+        self.hashes: list[npt.NDArray[np.uint64]] = []
+        self.n = 0
+        self.last: str | None = None
+
+    def clusters_of(self, ids: list[str]) -> IntArray:
+        """Cluster index of each segment of a chunk; a run continuing from the last chunk keeps
+        its cluster."""
+        new = [i for i in range(len(ids)) if ids[i] != (ids[i - 1] if i else self.last)]
+        starts = np.zeros(len(ids), dtype=np.int64)
+        starts[new] = 1
+        first = self.n - 1 if (not new or new[0] != 0) else self.n  # the first run may continue
+        self.hashes.append(np.fromiter((_hash64(ids[i]) for i in new), np.uint64, len(new)))
+        self.n += len(new)
+        self.last = ids[-1]
+        return first + np.cumsum(starts) - (1 if new and new[0] == 0 else 0)
+
+    def add(self, pair: tuple[str, str], clusters: IntArray, tokens: IntArray) -> None:
+        base = int(clusters[0])
+        sums = np.bincount(clusters - base, weights=tokens).astype(np.int64)
+        chunks = self.sums[pair]
+        if chunks and base < sum(len(c) for c in chunks):  # the run continues the last cluster
+            chunks[-1][-1] += sums[0]
+            sums = sums[1:]
+        if len(sums):
+            chunks.append(sums)
+
+    def tokens(self, pair: tuple[str, str]) -> IntArray:
+        parts = self.sums[pair]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+    def repeated(self) -> bool:
+        """Whether some cluster id (by its 64-bit hash) starts two separate runs."""
+        h = np.concatenate(self.hashes) if self.hashes else np.zeros(0, np.uint64)
+        return len(np.unique(h)) != len(h)
+
+
+def _hash64(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _split_document(docs: Path) -> tuple[str, int, int] | None:
+    """(doc_id, line where its first run ends, line where it starts again) of the first document
+    whose segments are not together in documents.tsv; None if there is none."""
+    ended: dict[str, int] = {}
+    last, last_line = None, 0
+    for lineno, (doc, _) in enumerate(_doc_rows(docs, ""), 2):
+        if doc != last:
+            if doc in ended:
+                return doc, ended[doc], lineno
+            if last is not None:
+                ended[last] = last_line
+            last = doc
+        last_line = lineno
+    return None
+
+
 def measure_stream(folder: str | os.PathLike[str], tokenizers: Sequence[str | Tokenizer] | None = None,
                    reference: str = "en", *, languages: Sequence[str] | None = None, chunk: int = 20_000,
                    block: int = 1000, segments_out: str | os.PathLike[str] | None = None,
                    n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
                    progress: StreamProgress | None = None) -> pd.DataFrame:
     """The ratio table of a corpus in tokeff's folder layout (corpus.yaml + <tag>.txt +
-    documents.tsv), read `chunk` segments at a time; see the module docstring."""
+    documents.tsv), read `chunk` segments at a time; see the module docstring. A document's
+    segments must be together in the files (as the in-memory loader groups them anyway)."""
     root = Path(folder)
     man = read_manifest(root)
     ref = normalize_language(reference)
@@ -133,38 +206,49 @@ def measure_stream(folder: str | os.PathLike[str], tokenizers: Sequence[str | To
         if not p.is_file():
             raise CorpusError(f"{root / 'corpus.yaml'}: no file {p.name} for language {lang}")
     docs_path = root / "documents.tsv"
+    docs = docs_path if docs_path.is_file() else None
     toks = resolve_tokenizers(tokenizers)
+    langs = list(files)
+    pairs = [(lang, t.id) for t in toks for lang in langs]
+    sums = _ClusterSums(pairs)
+    chars = dict.fromkeys(langs, 0)
+    nbytes = dict.fromkeys(langs, 0)
+    ref_words = 0
+    domains: set[str] = set()
     writer = None
-    per_cluster: list[pd.DataFrame] = []
     totals = Totals()
-    label = None if docs_path.is_file() else f"block of {block} segments"
     start = 0
     digest = ContentDigest()
     try:
-        docs = docs_path if docs_path.is_file() else None
-        for texts, ids, domains, size in stream_files(files, docs, man.domain, chunk):
+        for texts, ids, doms, size in stream_files(files, docs, man.domain, chunk):
             for lang, t in texts.items():
                 digest.add(f"lang:{lang}", t)
             if ids is not None:
                 digest.add("docs", ids)
-            digest.add("domains", domains)
+            digest.add("domains", doms)
+            domains.update(doms)
             n = len(texts[ref])
             doc_ids = ids if ids is not None else [f"b{(start + i) // block}" for i in range(n)]
             corpus = build_corpus(man.name, [Column(lang, t, str(files[lang])) for lang, t in texts.items()],
-                                  doc_ids=doc_ids, domains=domains)
-            segs = count_segments([corpus], toks)
-            segs["segment"] += start
+                                  doc_ids=doc_ids, domains=doms)
+            table = count_table([corpus], toks)
+            table.numbers["segment"] += start
             if segments_out is not None:
-                writer = _write_chunk(writer, segs, Path(segments_out))
-            per_cluster.append(_cluster_sums(segs))
-            if len(per_cluster) > 8:  # keep the running per-cluster sums compact
-                per_cluster = [_cluster_sums(pd.concat(per_cluster, ignore_index=True))]
+                writer = _write_chunk(writer, table, Path(segments_out))
+            clusters = sums.clusters_of(doc_ids)
+            for li, lang in enumerate(langs):  # rows come language by language, tokenizer by tokenizer
+                first = slice(li * len(toks) * n, (li * len(toks) + 1) * n)
+                chars[lang] += int(table.numbers["chars"][first].sum())
+                nbytes[lang] += int(table.numbers["bytes"][first].sum())
+                if lang == ref:
+                    ref_words += int(table.numbers["words"][first].sum())
+                for ti, tok in enumerate(toks):
+                    part = slice((li * len(toks) + ti) * n, (li * len(toks) + ti + 1) * n)
+                    tokens = table.numbers["tokens"][part]
+                    sums.add((lang, tok.id), clusters, tokens)
+                    totals.tokens[(lang, tok.id)] = totals.tokens.get((lang, tok.id), 0) + int(tokens.sum())
             start += n
             totals.segments, totals.bytes_read = start, totals.bytes_read + size
-            sums = segs.groupby(["language", "tokenizer"], observed=True)["tokens"].sum()
-            for key, v in sums.items():
-                pair = (str(key[0]), str(key[1]))  # type: ignore[index]
-                totals.tokens[pair] = totals.tokens.get(pair, 0) + int(v)
             if progress:
                 progress(totals)
     finally:
@@ -172,33 +256,33 @@ def measure_stream(folder: str | os.PathLike[str], tokenizers: Sequence[str | To
             writer.close()
     if start == 0:
         raise CorpusError(f"{root}: the corpus has no segments")
-    clusters = _cluster_sums(pd.concat(per_cluster, ignore_index=True))
-    return summarize(clusters, reference=ref, n_resamples=n_resamples, seed=seed,
-                     digests={man.name: digest.hexdigest()},
-                     tokenizers={t.id: t for t in toks}, cluster_label=label)
+    if sums.repeated() and docs is not None and (split := _split_document(docs)) is not None:
+        doc, ended, again = split
+        raise CorpusError(f"{docs}:{again}: document {doc!r} starts again after other documents (its segments "
+                          f"before ended at line {ended}); --stream needs each document's segments together")
+    label = None if docs is not None else f"block of {block} segments"
+    resampler = Resampler.from_codes(np.arange(sums.n), sums.n, n_resamples, seed, label=label)
+    blocks = [Block(lang, tok_id, sums.tokens((lang, tok_id)), start, chars[lang], nbytes[lang])
+              for lang, tok_id in pairs]
+    domain = next(iter(domains)) if len(domains) == 1 else "mixed"
+    rows = group_rows(man.name, domain, ref, blocks, resampler, ref_words=ref_words, ref_chars=chars[ref],
+                      digest=digest.hexdigest(), tokenizers={t.id: t for t in toks})
+    return rows_frame(rows)
 
 
-def _cluster_sums(segs: pd.DataFrame) -> pd.DataFrame:
-    """One row per corpus x document x language x tokenizer with summed measures and `n`
-    segments; documents keep their order of first appearance."""
-    if "n" not in segs.columns:
-        segs = segs.assign(n=1)
-    keys = ["corpus", "doc_id", "domain", "language", "tokenizer"]
-    out = (segs.groupby(keys, observed=True, sort=False)[["chars", "bytes", "words", "tokens", "n", "segment"]]
-           .agg({"chars": "sum", "bytes": "sum", "words": "sum", "tokens": "sum", "n": "sum", "segment": "min"})
-           .reset_index())
-    return out.sort_values(["segment", "language", "tokenizer"], kind="stable").reset_index(drop=True)
-
-
-def _write_chunk(writer, segs: pd.DataFrame, path: Path):  # type: ignore[no-untyped-def]
+def _write_chunk(writer, table: SegmentTable, path: Path):  # type: ignore[no-untyped-def]
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(segs.astype({c: "string" for c in ("corpus", "doc_id", "domain", "language",
-                                                                      "tokenizer")}), preserve_index=False)
+    columns = {}
+    for c in SEGMENT_COLUMNS:
+        if c in table.codes:
+            columns[c] = pa.DictionaryArray.from_arrays(table.codes[c], list(table.categories[c])).dictionary_decode()
+        else:
+            columns[c] = pa.array(table.numbers[c])
+    chunk = pa.table(columns)
     if writer is None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        writer = pq.ParquetWriter(path, table.schema)
-    writer.write_table(table)
+        writer = pq.ParquetWriter(path, chunk.schema)
+    writer.write_table(chunk)
     return writer
-

@@ -11,12 +11,20 @@ from pydantic import ValidationError
 
 from tokeff.errors import TokeffError
 
+# libyaml's safe loader when PyYAML was built with it (the same safe constructors, ~10x faster).
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(text: str) -> object:
+    """`yaml.safe_load`, with libyaml when available."""
+    return yaml.load(text, Loader=SafeLoader)
+
 
 def read_yaml(path: str | os.PathLike[str], error: type[TokeffError], what: str = "file") -> object:
     """The parsed content of `path`; `error(...)` naming the file (and line) if it cannot be read."""
     p = Path(path)
     try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
+        return safe_load(p.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise error(f"{p}: {what} not found") from exc
     except UnicodeDecodeError as exc:

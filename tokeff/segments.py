@@ -69,7 +69,7 @@ class SegmentTable:
         for c in CATEGORY_COLUMNS:
             col = frame[c]
             if isinstance(col.dtype, pd.CategoricalDtype):
-                codes[c] = col.cat.codes.to_numpy(np.int32)
+                codes[c] = np.asarray(col.cat.codes, dtype=np.int32)
                 cats[c] = [str(x) for x in col.cat.categories]
             else:
                 k, u = pd.factorize(col.astype(str), sort=False)

@@ -75,3 +75,19 @@ def test_stream_refuses_a_document_split_in_two(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match=rf"documents\.tsv:{len(rows)}: document {first_doc!r} starts again after "
                                           rf"other documents \(its segments before ended at line {ends}\)"):
         measure_stream(d, ["o200k_base"], chunk=40)
+
+
+@pytest.mark.parametrize("chunk", [25, 30, 100, 1000])
+def test_stream_misalignment_at_and_off_chunk_boundaries(tmp_path: Path, chunk: int) -> None:
+    d = tmp_path / "legal"
+    shutil.copytree(shipped_dir() / "legal", d)
+    lines = (d / "ja.txt").read_text(encoding="utf-8").splitlines()
+    (d / "ja.txt").write_text("\n".join(lines[:100]) + "\n", encoding="utf-8")
+    with pytest.raises(AlignmentError, match=r"ja\.txt: ends before line 101 of the other"):
+        measure_stream(d, ["o200k_base"], chunk=chunk)
+    # an empty line on the first line another file lacks is named first, as the loader does
+    zh = (d / "zh-Hans.txt").read_text(encoding="utf-8").splitlines()
+    zh[100] = ""
+    (d / "zh-Hans.txt").write_text("\n".join(zh) + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"zh-Hans\.txt:101: empty segment"):
+        measure_stream(d, ["o200k_base"], chunk=chunk)

@@ -42,8 +42,9 @@ class ContentDigest:
         h = self.parts.get(key)
         if h is None:
             h = self.parts[key] = hashlib.sha256()
-        for v in values:
-            h.update(v.encode("utf-8"))
+        vals = list(values)
+        if vals:  # each value followed by a newline
+            h.update("\n".join(vals).encode("utf-8"))
             h.update(b"\n")
 
     def hexdigest(self) -> str:

@@ -12,6 +12,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,50 +79,69 @@ def _doc_rows(docs: Path, default_domain: str) -> Iterator[tuple[str, str]]:
         yield parts[0], (parts[1] if len(parts) > 1 and parts[1] else default_domain)
 
 
-Chunk = tuple[dict[str, list[str]], list[str] | None, list[str], int]
+Chunk = tuple[dict[str, list[str]], list[str] | None, list[str]]
+
+
+def _batches(path: Path, size: int) -> Iterator[list[str]]:
+    """The lines of a UTF-8 file, `size` at a time, read as `split_lines` reads them (LF ends a
+    line, one CR before it and a BOM on line 1 are dropped); invalid UTF-8 names the line."""
+    first = True
+    try:
+        with open(path, encoding="utf-8", newline="\n") as f:
+            while raw := list(islice(f, size)):
+                if first and raw[0].startswith("\ufeff"):
+                    raw[0] = raw[0][1:]
+                first = False
+                lines = [t[:-1] if t.endswith("\n") else t for t in raw]
+                yield [t[:-1] if t.endswith("\r") else t for t in lines]
+    except UnicodeDecodeError as exc:
+        with open(path, "rb") as fb:  # the slow path, only to name the line
+            for n, line in enumerate(fb, 1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise CorpusError(f"{path}:{n}: invalid UTF-8 ({exc.reason})") from exc
+        raise CorpusError(f"{path}: invalid UTF-8 ({exc.reason})") from exc
+
+
+def _doc_batches(docs: Path, default_domain: str, size: int) -> Iterator[tuple[list[str], list[str]]]:
+    """(doc ids, domains) of `size` segments at a time from documents.tsv."""
+    rows = _doc_rows(docs, default_domain)
+    while batch := list(islice(rows, size)):
+        yield [r[0] for r in batch], [r[1] for r in batch]
 
 
 def stream_files(files: dict[str, Path], docs: Path | None, default_domain: str, chunk: int) -> Iterator[Chunk]:
-    """Aligned chunks: {language: texts}, their document ids (None without documents.tsv),
-    their domains, and their UTF-8 bytes."""
-    iters = {lang: _lines(p) for lang, p in files.items()}
-    doc_iter = _doc_rows(docs, default_domain) if docs else None
+    """Aligned chunks: {language: texts}, their document ids (None without documents.tsv) and
+    their domains. An empty segment is named before a misalignment on the same line."""
+    its = {lang: _batches(p, chunk) for lang, p in files.items()}
+    doc_its = _doc_batches(docs, default_domain, chunk) if docs else None
+    done = 0  # lines already read from each file
     while True:
-        texts: dict[str, list[str]] = {lang: [] for lang in files}
-        ids: list[str] = []
-        domains: list[str] = []
-        size = 0
-        for _ in range(chunk):
-            rows = {lang: next(it, None) for lang, it in iters.items()}
-            ended = [lang for lang, r in rows.items() if r is None]
-            for lang, row in rows.items():  # an empty line is named before any misalignment
-                if row is not None and not row[1].strip():
-                    raise CorpusError(f"{files[lang]}:{row[0]}: empty segment")
-            if ended:
-                if len(ended) != len(rows):
-                    first = next(r for r in rows.values() if r is not None)
-                    raise AlignmentError(f"{files[ended[0]]}: ends before line {first[0]} of the other languages' files")
-                if doc_iter is not None and next(doc_iter, None) is not None:
-                    raise AlignmentError(f"{docs}: more document ids than segments")
-                break
-            for lang, row in rows.items():
-                assert row is not None
-                lineno, text = row
-                if not text.strip():
-                    raise CorpusError(f"{files[lang]}:{lineno}: empty segment")
-                texts[lang].append(text)
-                size += len(text.encode("utf-8"))
-            if doc_iter is not None:
-                doc = next(doc_iter, None)
-                if doc is None:
-                    raise AlignmentError(f"{docs}: fewer document ids than segments")
-                ids.append(doc[0])
-                domains.append(doc[1])
-            else:
-                domains.append(default_domain)
-        if not next(iter(texts.values())):
+        texts = {lang: next(it, []) for lang, it in its.items()}
+        sizes = [len(t) for t in texts.values()]
+        short = min(sizes)
+        empty = [(i, lang) for lang, t in texts.items() if not all(map(str.strip, t))
+                 for i in [next(i for i, x in enumerate(t) if not x.strip())]]
+        if empty and min(empty)[0] <= short:
+            i, _ = min(empty)
+            lang = next(lang for j, lang in empty if j == i)  # the first such language, in order
+            raise CorpusError(f"{files[lang]}:{done + i + 1}: empty segment")
+        if short != max(sizes):
+            ended = next(lang for lang, t in texts.items() if len(t) == short)
+            raise AlignmentError(f"{files[ended]}: ends before line {done + short + 1} of the other languages' files")
+        if short == 0:
+            if doc_its is not None and next(doc_its, None) is not None:
+                raise AlignmentError(f"{docs}: more document ids than segments")
             return
-        yield texts, (ids if doc_iter is not None else None), domains, size
+        if doc_its is None:
+            ids, domains = None, [default_domain] * short
+        else:
+            ids, domains = next(doc_its, ([], []))
+            if len(ids) < short:
+                raise AlignmentError(f"{docs}: fewer document ids than segments")
+        done += short
+        yield texts, ids, domains
 
 
 class _ClusterSums:
@@ -220,7 +240,7 @@ def measure_stream(folder: str | os.PathLike[str], tokenizers: Sequence[str | To
     start = 0
     digest = ContentDigest()
     try:
-        for texts, ids, doms, size in stream_files(files, docs, man.domain, chunk):
+        for texts, ids, doms in stream_files(files, docs, man.domain, chunk):
             for lang, t in texts.items():
                 digest.add(f"lang:{lang}", t)
             if ids is not None:
@@ -248,7 +268,7 @@ def measure_stream(folder: str | os.PathLike[str], tokenizers: Sequence[str | To
                     sums.add((lang, tok.id), clusters, tokens)
                     totals.tokens[(lang, tok.id)] = totals.tokens.get((lang, tok.id), 0) + int(tokens.sum())
             start += n
-            totals.segments, totals.bytes_read = start, totals.bytes_read + size
+            totals.segments, totals.bytes_read = start, sum(nbytes.values())
             if progress:
                 progress(totals)
     finally:

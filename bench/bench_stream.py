@@ -5,7 +5,7 @@
 Generates a corpus in tokeff's layout from the shipped corpora (their segments repeated, each
 copy numbered so no two segments are the same), about GB gigabytes across en/ja/ko/zh-Hans/zh-Hant,
 then runs `tokeff measure --stream` on it in a child process and reports wall time, throughput,
-peak RSS (that child's own, from os.wait4), and the same for a corpus ten times smaller first,
+peak RSS (that child's own, see PEAK_OF_CHILD), and the same for a corpus ten times smaller first,
 to show that peak memory does not grow with the corpus. Nothing is cached (the stream path does
 not use the count cache). Needs no shared files."""
 
@@ -59,23 +59,24 @@ def generate(dest: Path, target_bytes: int) -> tuple[int, int]:
     return n, size
 
 
-def run(folder: Path, tokenizer: str) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of `tokeff measure --stream` on `folder`.
+# A child's ru_maxrss also counts the process it was (v)forked from: Linux keeps the pre-exec RSS
+# as a floor. Measured from this process (2 GB in run_all once every tokenizer was loaded) it would
+# be this process's size; a bare `python -S` parent (about 10 MB) runs the command instead and
+# prints its child's peak, which is then that child's own.
+PEAK_OF_CHILD = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+                 "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
 
-    The peak is that child's own (os.wait4), not RUSAGE_CHILDREN's, which is the largest of every
-    child this process ever waited for (run_all runs other benchmarks' processes first)."""
+
+def run(folder: Path, tokenizer: str) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of `tokeff measure --stream` on `folder`."""
     cmd = [sys.executable, "-m", "tokeff.cli", "measure", "--stream", "-c", str(folder), "-t", tokenizer,
            "--chunk", "20000", "--out", str(folder / "ratios.csv")]
-    with tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode:
-            err.seek(0)
-            raise SystemExit(f"{' '.join(cmd)} failed (exit {proc.returncode}):\n{err.read().decode()[-3000:]}")
-    return wall, usage.ru_maxrss / 1024  # Linux: KiB
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, "-S", "-c", PEAK_OF_CHILD, *cmd], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if r.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed (exit {r.returncode}):\n{r.stderr[-3000:]}")
+    return wall, int(r.stdout.split()[-1]) / 1024  # Linux: KiB
 
 
 def run_stream(gb: float = 1.0, tokenizer: str = "o200k_base") -> list[dict[str, Any]]:

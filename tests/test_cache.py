@@ -72,3 +72,56 @@ def test_cache_clear_from_the_cli(tmp_path: Path, monkeypatch: object) -> None:
     res = CliRunner().invoke(app, ["cache", "clear"])
     assert res.exit_code == 0 and "removed 2 cached counts" in res.output
     assert CountCache().stats()["entries"] == 0
+
+
+def test_a_study_is_answered_from_the_cache_and_only_for_the_same_study() -> None:
+    from dataclasses import replace
+
+    import tokeff
+    from tokeff.measure import load_study, run_study
+    from tokeff.tokenizer import Tokenizer
+
+    corpora, toks = load_study("sample", ["o200k_base", "llama3"], languages=["ja", "ko"])
+    cache = CountCache()
+    first = run_study(corpora, toks, cache=cache, n_resamples=300, seed=4)
+    fresh = tokeff.measure("sample", ["o200k_base", "llama3"], languages=["ja", "ko"], n_resamples=300, seed=4,
+                           cache=False)
+    assert [r["premium_low"] for r in first.rows] == list(fresh["premium_low"])
+    # the same tokenizers (same fingerprints) whose files are gone: any loading would fail
+    broken = [Tokenizer(replace(t.entry, files={r: replace(f, package=None, version=None, path="/nonexistent")
+                                                for r, f in t.entry.files.items()})) for t in toks]
+    assert [b.fingerprint for b in broken] == [t.fingerprint for t in toks]
+    again = run_study(corpora, broken, cache=cache, n_resamples=300, seed=4)
+    assert again.rows == first.rows
+    # another seed is another study: computed again from the cached counts, not served
+    other = run_study(corpora, broken, cache=cache, n_resamples=300, seed=5)
+    assert [r["premium"] for r in other.rows] == [r["premium"] for r in first.rows]
+    assert [r["premium_low"] for r in other.rows] != [r["premium_low"] for r in first.rows]
+    # the per-segment table is still there when asked for (counted from the cache)
+    assert int(again.segment_table.numbers["tokens"].sum()) == int(first.segment_table.numbers["tokens"].sum())
+    assert not any(b.loaded for b in broken)
+    CountCache().clear()  # clears the stored studies too
+    assert CountCache().get_study(b"\0" * 16) is None and CountCache().stats()["entries"] == 0
+
+
+WARM_RUN = textwrap.dedent("""
+    import sys
+    from tokeff.cli import app
+    try:
+        app(["measure", "-c", "sample", "-t", "o200k_base", "-t", "llama3", "-l", "ja"])
+    except SystemExit as exc:
+        assert not exc.code, exc.code
+    heavy = sorted(m for m in ("pandas", "pyarrow", "pydantic", "langcodes", "importlib.metadata") if m in sys.modules)
+    print("HEAVY", heavy)
+""")
+
+
+def test_a_cached_measure_imports_no_pandas_pydantic_or_langcodes(tmp_path: Path) -> None:
+    """What keeps a fully cached `tokeff measure` fast: the second run imports none of them
+    (bench/bench_measure.py times it)."""
+    env = {**os.environ, "TOKEFF_CACHE_DIR": str(tmp_path), "TOKEFF_NO_PLUGINS": "1"}
+    runs = [subprocess.run([sys.executable, "-c", WARM_RUN], capture_output=True, text=True, env=env, check=True)
+            for _ in range(2)]
+    assert "ja" in runs[1].stdout and "o200k_base" in runs[1].stdout
+    assert "HEAVY []" in runs[1].stdout, runs[1].stdout[-300:]
+    assert "pydantic" in runs[0].stdout  # the first run validated the registry

@@ -25,6 +25,12 @@ def test_language_codes_normalise(code: str, tag: str) -> None:
     assert normalize_language(code) == tag
 
 
+def test_known_tags_are_what_langcodes_says() -> None:
+    from tokeff.languages import KNOWN_TAGS, parse_language
+
+    assert {tag: parse_language(tag) for tag in KNOWN_TAGS} == KNOWN_TAGS
+
+
 def test_bad_language_tag() -> None:
     with pytest.raises(LanguageError):
         normalize_language("xx_123")

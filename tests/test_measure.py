@@ -12,7 +12,7 @@ import tokeff
 from tokeff.cache import CountCache
 from tokeff.corpus import Column, build_corpus
 from tokeff.errors import LanguageError, ZeroReferenceTokensError
-from tokeff.measure import RATIO_COLUMNS
+from tokeff.summary import RATIO_COLUMNS
 from tokeff.tokenizer import Tokenizer
 
 from .conftest import PARALLEL

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tokeff.errors import RegistryError
+from tokeff.paths import data_path
 from tokeff.registry import load_registry, parse_registry
 
 GOOD = """version: 1
@@ -129,3 +130,30 @@ def test_plugin_entry_point_adds_tokenizers(tmp_path: Path, monkeypatch: pytest.
         load_registry()
     _load_cached.cache_clear()
     _plugin_registries.cache_clear()
+
+
+def test_registry_snapshot_is_the_validated_registry(tmp_path: Path) -> None:
+    import json
+
+    import tokeff.registry
+    from tokeff.registry import _load_cached
+    from tokeff.snapshot import snapshot_path
+
+    text = data_path("tokenizer_registry.yaml").read_text(encoding="utf-8")
+    validated = [e.to_dict() for e in parse_registry(text, "x")]
+    _load_cached.cache_clear()
+    first = [e.to_dict() for e in load_registry(plugins=False)]
+    snap = snapshot_path(text, "registry", tokeff.registry.__file__)
+    assert snap is not None and snap.is_file() and first == validated
+    _load_cached.cache_clear()
+    assert [e.to_dict() for e in load_registry(plugins=False)] == validated  # read back from the snapshot
+    # a snapshot that does not parse is ignored: the file is validated again and the snapshot rewritten
+    snap.write_text("{not json", encoding="utf-8")
+    _load_cached.cache_clear()
+    assert [e.to_dict() for e in load_registry(plugins=False)] == validated
+    assert json.loads(snap.read_text(encoding="utf-8")) == validated
+    # an edited registry is another snapshot, validated afresh
+    bad = tmp_path / "r.yaml"
+    bad.write_text(text.replace("id: o200k_base", "id: o200k base"), encoding="utf-8")
+    with pytest.raises(RegistryError, match=r"r\.yaml:\d+: tokenizer entry 'o200k base': id: 'o200k base' must"):
+        load_registry(bad, plugins=False)

@@ -302,3 +302,16 @@ def test_at_least_13_tokenizers_load_offline() -> None:
     reg = tokeff.load_registry()
     offline = [e.id for e in reg if availability(e) == "offline"]
     assert len(offline) >= 13, offline
+
+
+def test_tiktoken_ranks_parse_and_a_bad_line_is_named() -> None:
+    import base64
+
+    from tokeff.load import parse_tiktoken_ranks
+
+    good = b"".join(base64.b64encode(t) + b" " + str(i).encode() + b"\n" for i, t in enumerate([b"a", b"\xe3\x81", b" the"]))
+    assert parse_tiktoken_ranks(good, "r") == {b"a": 0, b"\xe3\x81": 1, b" the": 2}
+    with pytest.raises(HashMismatchError, match=r"r: line 3 is not a tiktoken rank line"):
+        parse_tiktoken_ranks(good.replace(b" 2\n", b" two\n"), "r")
+    with pytest.raises(HashMismatchError, match=r"r: line 2 is not a tiktoken rank line"):
+        parse_tiktoken_ranks(good.replace(b"44E= 1", b"44E= 1 9"), "r")

@@ -23,6 +23,10 @@ CREATE TABLE IF NOT EXISTS counts (
     n INTEGER NOT NULL,     -- token count
     PRIMARY KEY (tok, h)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS studies (
+    k BLOB PRIMARY KEY,     -- blake2b-128 of everything that decides a ratio table (measure.study_key)
+    rows TEXT NOT NULL      -- its rows, as JSON
+) WITHOUT ROWID;
 """
 _CHUNK = 900  # stay under SQLite's bound-parameter limit
 
@@ -76,6 +80,16 @@ class CountCache:
             conn.executemany("INSERT OR REPLACE INTO counts (tok, h, n) VALUES (?, ?, ?)",
                              ((tok, h, n) for h, n in items))
 
+    def get_study(self, key: bytes) -> str | None:
+        """The ratio rows (JSON) stored for a study key, if any."""
+        row = self._conn().execute("SELECT rows FROM studies WHERE k = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def put_study(self, key: bytes, rows: str) -> None:
+        conn = self._conn()
+        with conn:
+            conn.execute("INSERT OR REPLACE INTO studies (k, rows) VALUES (?, ?)", (key, rows))
+
     def stats(self) -> dict[str, int]:
         conn = self._conn()
         rows = conn.execute("SELECT COUNT(*), COUNT(DISTINCT tok) FROM counts").fetchone()
@@ -83,9 +97,11 @@ class CountCache:
                 "bytes": self.path.stat().st_size if self.path.exists() else 0}
 
     def clear(self, fingerprint: str | None = None) -> int:
-        """Delete all counts (or one tokenizer's); returns how many rows went."""
+        """Delete all counts (or one tokenizer's), and every stored ratio table; returns how many
+        counts went."""
         conn = self._conn()
         with conn:
+            conn.execute("DELETE FROM studies")
             if fingerprint:
                 cur = conn.execute("DELETE FROM counts WHERE tok = ?", (self._tok(fingerprint),))
             else:

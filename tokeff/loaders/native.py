@@ -3,40 +3,56 @@ See corpora/FORMAT.md."""
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tokeff.corpus import Column, Corpus, build_corpus, split_lines
 from tokeff.errors import CorpusError
-from tokeff.yamlio import first_error, read_yaml
+from tokeff.snapshot import load_snapshot, save_snapshot, snapshot_path
+from tokeff.yamlio import FORBID, first_error, read_yaml, validate
 
 
-class Manifest(BaseModel):
-    """corpus.yaml."""
+@dataclass(frozen=True)
+class Manifest:
+    """corpus.yaml (validated by pydantic; unknown keys are errors)."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = FORBID
 
     name: str
     domain: str
     description: str
     languages: list[str]
-    reference: str = "en"
     segments: int
     documents: int
     license: str
     provenance: str
+    reference: str = "en"
 
 
 def read_manifest(folder: Path) -> Manifest:
     path = folder / "corpus.yaml"
     if not path.is_file():
         raise CorpusError(f"{folder}: no corpus.yaml (see corpora/FORMAT.md)")
-    raw = read_yaml(path, CorpusError, "corpus manifest")
     try:
-        return Manifest.model_validate(raw)
+        snapshot = snapshot_path(path.read_text(encoding="utf-8"), "manifest", __file__)
+    except (OSError, UnicodeDecodeError):
+        snapshot = None  # read_yaml names the problem
+    kept = load_snapshot(snapshot)
+    if isinstance(kept, dict):
+        try:
+            return Manifest(**kept)
+        except TypeError:
+            pass
+    raw = read_yaml(path, CorpusError, "corpus manifest")
+    from pydantic import ValidationError
+
+    try:
+        man = validate(Manifest, raw)
     except ValidationError as exc:
         raise CorpusError(f"{path}: {first_error(exc)}") from exc
+    save_snapshot(snapshot, dataclasses.asdict(man))
+    return man
 
 
 def load_native(folder: str | Path) -> Corpus:

@@ -94,7 +94,12 @@ def count_table(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,
         docs = corpus.doc_ids or [""] * n  # no documents: the bootstrap resamples segments
         domains = corpus.domains or [str(corpus.meta.get("domain", ""))] * n
         doc_codes, domain_codes = cols["doc_id"].codes(docs), cols["domain"].codes(domains)  # once per corpus
-        for lang, texts in corpus.texts.items():
+        # one call per tokenizer over every language's texts (fewer calls, warmer caches)
+        every = [t for texts in corpus.texts.values() for t in texts]
+        keys: dict[str, bytes] = {}  # cache keys, hashed once for all tokenizers
+        counted = [_count_all(tok, every, seen[tok.id], cache, keys, len(corpora) == 1, progress, corpus.name)
+                   for tok in tokenizers]
+        for li, (lang, texts) in enumerate(corpus.texts.items()):
             block = n * n_tok
             cols["corpus"].add_one(corpus.name, block)
             cols["language"].add_one(lang, block)
@@ -103,27 +108,31 @@ def count_table(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,
             nums["segment"].append(np.tile(np.arange(n, dtype=np.int64), n_tok))
             for name, fn in (("chars", len), ("bytes", _utf8_len), ("words", _words)):
                 nums[name].append(np.tile(np.fromiter(map(fn, texts), np.int64, n), n_tok))
-            keys = None
-            for tok in tokenizers:
+            for tok, counts in zip(tokenizers, counted, strict=True):
                 cols["tokenizer"].add_one(tok.id, n)
-                if cache is None and len(corpora) == 1:  # nothing to share: count straight through
-                    nums["tokens"].append(np.asarray(tok.count(texts), dtype=np.int64))
-                    if progress:
-                        progress(f"{corpus.name} {lang} {tok.id}", n)
-                    continue
-                memo = seen[tok.id]
-                todo = [t for t in dict.fromkeys(texts) if t not in memo]
-                if todo:
-                    if cache is not None and keys is None:
-                        keys = {t: text_key(t) for t in dict.fromkeys(texts)}
-                    got = count_texts(tok, todo, cache, [keys[t] for t in todo] if keys else None)
-                    memo.update(zip(todo, got, strict=True))
-                nums["tokens"].append(np.fromiter((memo[t] for t in texts), np.int64, n))
-                if progress:
-                    progress(f"{corpus.name} {lang} {tok.id}", n)
+                nums["tokens"].append(counts[li * n : (li + 1) * n])
     return SegmentTable(codes={c: k.array() for c, k in cols.items()},
                         categories={c: list(k.index) for c, k in cols.items()},
                         numbers={c: np.concatenate(v) if v else np.zeros(0, np.int64) for c, v in nums.items()})
+
+
+def _count_all(tok: Tokenizer, texts: list[str], memo: dict[str, int], cache: CountCache | None,
+               keys: dict[str, bytes], alone: bool, progress: Progress | None, label: str) -> npt.NDArray[np.int64]:
+    """Counts of `texts` by `tok`: straight through when nothing can be shared (no cache, one
+    corpus), else each distinct text once, from `memo` (this call's counts) and the cache first."""
+    if cache is None and alone:
+        counts = np.asarray(tok.count(texts), dtype=np.int64)
+    else:
+        todo = [t for t in dict.fromkeys(texts) if t not in memo]
+        if todo:
+            if cache is not None:
+                keys.update((t, text_key(t)) for t in todo if t not in keys)
+            memo.update(zip(todo, count_texts(tok, todo, cache, [keys[t] for t in todo] if cache is not None else None),
+                            strict=True))
+        counts = np.fromiter((memo[t] for t in texts), np.int64, len(texts))
+    if progress:
+        progress(f"{label} {tok.id}", len(texts))
+    return counts
 
 
 def _utf8_len(text: str) -> int:

@@ -19,7 +19,7 @@ class TokenizersBackend:
         return cls(Tokenizer.from_str(data.decode("utf-8")))
 
     def count(self, texts: Sequence[str]) -> list[int]:
-        return [len(e.ids) for e in self._batch(list(texts), add_special_tokens=False)]
+        return [len(e) for e in self._batch(list(texts), add_special_tokens=False)]  # no id lists built
 
     def encode(self, text: str) -> list[int]:
         return list(self.tokenizer.encode(text, add_special_tokens=False).ids)

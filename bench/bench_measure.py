@@ -251,6 +251,12 @@ def _run(flores: Path, tmp: Path, wanted: Sequence[str] | None, repeat: int) -> 
 
     # whole process, three tokenizers, cold (fresh cache each time) then warm
     log("measure: whole `tokeff measure` process, cold and warm")
+    # `pip install` compiles tokeff's bytecode; an editable checkout under PYTHONDONTWRITEBYTECODE=1
+    # (set on this machine) would compile every module again in each process, so do it once
+    import tokeff
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(tokeff.__file__).parent)], check=True,
+                   capture_output=True)
     cmd = [sys.executable, "-m", "tokeff.cli", "measure", "-c", spec,
            *[a for t in PROCESS_TOKENIZERS for a in ("-t", t)],
            *[a for lang in LANGS[1:] for a in ("-l", lang)]]  # prints the table (captured); no --out

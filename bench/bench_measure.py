@@ -14,10 +14,11 @@ fastest one is the "raw" the overhead is measured against):
   tokenizers: encode_batch and encode_batch_fast (Rust, parallel)
   sentencepiece: batch encode with num_threads; a per-text loop
 tokeff, in this process:
-  count  - count_segments with the tokenizer loaded and no cache (the measuring work itself)
+  count  - count_table (what `tokeff measure` and `tokeff.measure` count with: the per-segment table
+           as numpy columns) with the tokenizer loaded and no cache (the measuring work itself)
   cold   - empty cache, tokenizer not loaded (load + sha256 check + count + write the cache)
   warm   - every count cached, a fresh Tokenizer object (nothing is loaded)
-  study  - one count_segments call over all the tokenizers vs the sum of their fastest raw ways
+  study  - one count_table call over all the tokenizers vs their fastest raw ways run back to back
 tokeff, whole process: `tokeff measure -c flores200:DIR:both -t o200k_base -t cl100k_base
   -t llama3 -l ja -l ko -l zh-Hans -l zh-Hant`, cold (empty TOKEFF_CACHE_DIR, best of --repeat)
   and warm (every count cached). Its "raw" is, per tokenizer, the fastest raw load (the package's
@@ -183,7 +184,7 @@ def run(tokenizers: Sequence[str] | None = None, repeat: int = 3) -> dict[str, A
 def _run(flores: Path, tmp: Path, wanted: Sequence[str] | None, repeat: int) -> dict[str, Any]:
     import tokeff
     from tokeff.cache import CountCache
-    from tokeff.counting import count_segments
+    from tokeff.counting import count_table  # the per-segment table `tokeff measure` builds
     from tokeff.errors import TokeffError
     from tokeff.loaders import load_corpus
     from tokeff.tokenizer import Tokenizer
@@ -204,7 +205,7 @@ def _run(flores: Path, tmp: Path, wanted: Sequence[str] | None, repeat: int) -> 
         cold_tok = Tokenizer(reg.get(tid))
         t0 = time.perf_counter()
         try:
-            segs = count_segments([corpus], [cold_tok], cache=cache)
+            segs = count_table([corpus], [cold_tok], cache=cache).to_frame()
         except TokeffError as exc:
             skipped.append(f"skip {tid}: {exc}")
             continue
@@ -220,18 +221,18 @@ def _run(flores: Path, tmp: Path, wanted: Sequence[str] | None, repeat: int) -> 
         fastest = min(raw, key=raw.__getitem__)
         # then the fastest raw way and tokeff's count taken in turns, so drift in the machine's
         # speed between the two (this is a shared VM) does not decide the ratio
-        raw_fast, count = interleaved(ways[fastest], lambda: count_segments([corpus], [cold_tok], cache=None),  # noqa: B023
+        raw_fast, count = interleaved(ways[fastest], lambda: count_table([corpus], [cold_tok], cache=None),  # noqa: B023
                                       repeat)
         raw[fastest] = min(raw[fastest], raw_fast)
         warm_tok = Tokenizer(reg.get(tid))
-        warm = best(lambda: count_segments([corpus], [warm_tok], cache=cache), repeat)  # noqa: B023
+        warm = best(lambda: count_table([corpus], [warm_tok], cache=cache), repeat)  # noqa: B023
         assert not warm_tok.loaded, f"{tid}: a warm count loaded the tokenizer"
         res["rows"].append({"id": tid, "load": load, "raw": raw, "fastest": fastest, "raw_s": raw[fastest],
                             "count_s": count, "cold": cold, "warm": warm, "tokens": int(segs["tokens"].sum()),
                             "raw_tokens": n_tokens(ways[fastest]())})
     ids = [r["id"] for r in res["rows"]]
 
-    # the study: one count_segments call over every tokenizer, as `tokeff measure` makes it
+    # the study: one count_table call over every tokenizer, as `tokeff measure` makes it
     log(f"measure: the study, {len(ids)} tokenizers")
     study_toks = [Tokenizer(reg.get(tid)) for tid in ids]
     for t in study_toks:
@@ -242,15 +243,15 @@ def _run(flores: Path, tmp: Path, wanted: Sequence[str] | None, repeat: int) -> 
         for way in fastest_ways:
             way()
 
-    raw_study_s, study = interleaved(raw_study, lambda: count_segments([corpus], study_toks, cache=None), repeat)
+    raw_study_s, study = interleaved(raw_study, lambda: count_table([corpus], study_toks, cache=None), repeat)
     # one core: tokeff's own threads off, and the tokenizers library's Rust pool too (it reads
     # TOKENIZERS_PARALLELISM on each call)
     with env_var("TOKEFF_THREADS", "1"), env_var("TOKENIZERS_PARALLELISM", "false"):
-        one_core = best(lambda: count_segments([corpus], study_toks, cache=None), repeat)
+        one_core = best(lambda: count_table([corpus], study_toks, cache=None), repeat)
     study_cache = CountCache(tmp / "cache" / "study.sqlite")
-    count_segments([corpus], study_toks, cache=study_cache)
+    count_table([corpus], study_toks, cache=study_cache)
     warm_toks = [Tokenizer(reg.get(tid)) for tid in ids]
-    warm_study = best(lambda: count_segments([corpus], warm_toks, cache=study_cache), repeat)
+    warm_study = best(lambda: count_table([corpus], warm_toks, cache=study_cache), repeat)
     assert not any(t.loaded for t in warm_toks)
     res["study"] = {"n": len(ids), "raw_s": raw_study_s, "tokeff_s": study,
                     "one_core_s": one_core, "warm_s": warm_study}
@@ -264,9 +265,9 @@ def _run(flores: Path, tmp: Path, wanted: Sequence[str] | None, repeat: int) -> 
     shipped = load_corpora(None)
     measured = [*shipped, pool(POOLED, shipped)]
     rep_cache = CountCache(tmp / "cache" / "report.sqlite")
-    count_segments(measured, [Tokenizer(e) for e in reg.defaults()], cache=rep_cache)
+    count_table(measured, [Tokenizer(e) for e in reg.defaults()], cache=rep_cache)
     rep_toks = [Tokenizer(e) for e in reg.defaults()]
-    rep_warm = best(lambda: count_segments(measured, rep_toks, cache=rep_cache), repeat)
+    rep_warm = best(lambda: count_table(measured, rep_toks, cache=rep_cache), repeat)
     assert not any(t.loaded for t in rep_toks)
     res["report_warm"] = {"corpora": len(measured), "tokenizers": len(rep_toks), "s": rep_warm,
                           "counts": sum(len(c) * len(c.languages) for c in measured) * len(rep_toks)}
@@ -322,7 +323,7 @@ def summary_lines(res: dict[str, Any]) -> list[str]:
     over = s["tokeff_s"] / s["raw_s"]
     cold_ratio = p["cold_s"] / p["raw_s"]
     return [
-        f"- **study** ({s['n']} tokenizers, one count_segments call): fastest raw {s['raw_s']:.3f} s, tokeff "
+        f"- **study** ({s['n']} tokenizers, one count_table call): fastest raw {s['raw_s']:.3f} s, tokeff "
         f"{s['tokeff_s']:.3f} s, **overhead {over:.2f}x** (target <= {TARGET_OVERHEAD:.2f}x: {mark(over <= TARGET_OVERHEAD)}); "
         f"on one core (TOKEFF_THREADS=1, TOKENIZERS_PARALLELISM=false) {s['one_core_s']:.3f} s, so using both cores "
         f"makes it {s['one_core_s'] / s['tokeff_s']:.2f}x faster; "

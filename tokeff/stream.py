@@ -46,24 +46,12 @@ class Totals:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, text) of a UTF-8 file, one line at a time (lines end at LF only, as in
-    `split_lines`); invalid UTF-8 is an error naming the line."""
+    """(line number, text) of a UTF-8 file, one line at a time, read as `_batches` reads it."""
     lineno = 0
-    try:
-        with open(path, encoding="utf-8", newline="\n") as f:
-            for lineno, text in enumerate(f, 1):
-                if lineno == 1 and text.startswith("\ufeff"):
-                    text = text[1:]
-                text = text[:-1] if text.endswith("\n") else text
-                yield lineno, (text[:-1] if text.endswith("\r") else text)  # as split_lines: one CR
-    except UnicodeDecodeError as exc:
-        with open(path, "rb") as raw:  # the slow path, only to name the line
-            for n, line in enumerate(raw, 1):
-                try:
-                    line.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise CorpusError(f"{path}:{n}: invalid UTF-8 ({exc.reason})") from exc
-        raise CorpusError(f"{path}: invalid UTF-8 ({exc.reason})") from exc
+    for batch in _batches(path, 10_000):
+        for text in batch:
+            lineno += 1
+            yield lineno, text
 
 
 def _doc_rows(docs: Path, default_domain: str) -> Iterator[tuple[str, str]]:

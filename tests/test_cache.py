@@ -125,3 +125,32 @@ def test_a_cached_measure_imports_no_pandas_pydantic_or_langcodes(tmp_path: Path
     assert "ja" in runs[1].stdout and "o200k_base" in runs[1].stdout
     assert "HEAVY []" in runs[1].stdout, runs[1].stdout[-300:]
     assert "pydantic" in runs[0].stdout  # the first run validated the registry
+
+
+def test_the_cache_keeps_row_order_and_takes_numpy_integers() -> None:
+    import numpy as np
+
+    import tokeff
+
+    first = tokeff.measure("sample", ["o200k_base"], languages=["ko", "ja"], n_resamples=50)
+    again = tokeff.measure("sample", ["o200k_base"], languages=["ja", "ko"], n_resamples=50)
+    fresh = tokeff.measure("sample", ["o200k_base"], languages=["ja", "ko"], n_resamples=50, cache=False)
+    assert list(first.language) == ["en", "ko", "ja"]
+    assert list(again.language) == list(fresh.language) == ["en", "ja", "ko"]
+    seeded = tokeff.measure("sample", ["o200k_base"], languages=["ja"], n_resamples=np.int64(50), seed=np.int64(7))
+    assert list(seeded.seed) == [7, 7] and list(seeded.n_resamples) == [50, 50]
+
+
+def test_cache_clear_also_removes_validated_snapshots() -> None:
+    import tokeff.registry
+    from tokeff.registry import _load_cached, load_registry
+    from tokeff.snapshot import snapshot_path
+
+    _load_cached.cache_clear()
+    load_registry(plugins=False)
+    text = tokeff.registry.data_path("tokenizer_registry.yaml").read_text(encoding="utf-8")
+    snap = snapshot_path(text, "registry", tokeff.registry.__file__)
+    assert snap is not None and snap.is_file()
+    res = CliRunner().invoke(app, ["cache", "clear"])
+    assert res.exit_code == 0 and "validated-file snapshots" in res.output and not snap.exists()
+    _load_cached.cache_clear()

@@ -110,3 +110,17 @@ def test_parallel_sentence_table() -> None:
     df = tokeff.measure(corpus, "o200k_base", n_resamples=0)
     got = dict(zip(df.language, df.tokens, strict=True))
     assert got == {"en": 13, "ja": 14, "ko": 12, "zh-Hans": 9, "zh-Hant": 10}
+
+
+def test_summarize_reads_a_per_segment_table_back_from_text(tmp_path: Path) -> None:
+    segs = tokeff.count_segments([_corpus()], [tokeff.get_tokenizer("o200k_base"), tokeff.get_tokenizer("llama3")])
+    path = tmp_path / "segs.csv"
+    segs.to_csv(path, index=False)
+    back = pd.read_csv(path, keep_default_na=False)  # plain text columns, as a user would read them
+    back.loc[0, "domain"] = None  # a missing value reads as "no domain"
+    a = tokeff.summarize(segs, n_resamples=100, seed=3)
+    b = tokeff.summarize(back, n_resamples=100, seed=3)
+    key = ["language", "tokenizer"]
+    assert list(zip(b.tokenizer, b.language, strict=True)) == sorted(zip(b.tokenizer, b.language, strict=True))
+    pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True)[["premium", "premium_low", "tokens"]],
+                                  b.sort_values(key).reset_index(drop=True)[["premium", "premium_low", "tokens"]])

@@ -157,3 +157,26 @@ def test_registry_snapshot_is_the_validated_registry(tmp_path: Path) -> None:
     bad.write_text(text.replace("id: o200k_base", "id: o200k base"), encoding="utf-8")
     with pytest.raises(RegistryError, match=r"r\.yaml:\d+: tokenizer entry 'o200k base': id: 'o200k base' must"):
         load_registry(bad, plugins=False)
+
+
+def test_a_plugin_added_to_an_existing_distribution_is_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tokeff.registry import _load_cached, _plugin_registries
+
+    pkg = tmp_path / "lateplug"
+    pkg.mkdir()
+    (pkg / "reg.yaml").write_text("tokenizers:\n  - id: late-local\n    family: mine\n    status: exact\n"
+                                  "    backend: transformers\n    hub: /nonexistent\n", encoding="utf-8")
+    (pkg / "__init__.py").write_text("from pathlib import Path\n\ndef registry():\n"
+                                     "    return Path(__file__).with_name('reg.yaml')\n", encoding="utf-8")
+    info = tmp_path / "lateplug-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: lateplug\nVersion: 0.1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _plugin_registries.cache_clear()
+    assert "late-local" not in load_registry()
+    (info / "entry_points.txt").write_text("[tokeff.registries]\nlate = lateplug:registry\n", encoding="utf-8")
+    _plugin_registries.cache_clear()
+    _load_cached.cache_clear()
+    assert "late-local" in load_registry()  # the kept list of entry points was not reused
+    _plugin_registries.cache_clear()
+    _load_cached.cache_clear()

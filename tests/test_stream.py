@@ -91,3 +91,17 @@ def test_stream_misalignment_at_and_off_chunk_boundaries(tmp_path: Path, chunk: 
     (d / "zh-Hans.txt").write_text("\n".join(zh) + "\n", encoding="utf-8")
     with pytest.raises(CorpusError, match=r"zh-Hans\.txt:101: empty segment"):
         measure_stream(d, ["o200k_base"], chunk=chunk)
+
+
+@pytest.mark.parametrize("chunk", [3, 46, 1000])
+def test_stream_names_extra_document_ids(tmp_path: Path, chunk: int) -> None:
+    d = tmp_path / "sample"
+    shutil.copytree(shipped_dir() / "sample", d)
+    docs = d / "documents.tsv"
+    rows = docs.read_text(encoding="utf-8").splitlines()
+    docs.write_text("\n".join([*rows, rows[-1], rows[-1]]) + "\n", encoding="utf-8")
+    with pytest.raises(AlignmentError, match=r"documents\.tsv: more document ids than segments"):
+        measure_stream(d, ["o200k_base"], chunk=chunk)
+    docs.write_text("\n".join(rows[:-2]) + "\n", encoding="utf-8")
+    with pytest.raises(AlignmentError, match=r"documents\.tsv: fewer document ids than segments"):
+        measure_stream(d, ["o200k_base"], chunk=chunk)

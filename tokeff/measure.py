@@ -111,12 +111,15 @@ class Study:
 _STUDY_CODE = ("measure.py", "summary.py", "stats.py", "signature.py", "segments.py", "counting.py")
 
 
-def study_key(digests: dict[str, str], toks: Sequence[Tokenizer], settings: dict[str, object]) -> bytes:
-    """The key of a ratio table in the cache: tokeff's version and code, each corpus's content
-    digest, each tokenizer's fingerprint, and the settings (reference, grouping, bootstrap)."""
+def study_key(corpora: Sequence[Corpus], digests: dict[str, str], toks: Sequence[Tokenizer],
+              settings: dict[str, object]) -> bytes:
+    """The key of a ratio table in the cache: tokeff's version and code; each corpus's name,
+    content digest, languages in order (the rows' order) and default domain; each tokenizer's
+    id, fingerprint and status; and the settings (reference, grouping, bootstrap)."""
     here = Path(__file__).parent
     code = hashlib.sha256(b"".join((here / name).read_bytes() for name in _STUDY_CODE)).hexdigest()
-    blob = json.dumps({"version": __version__, "code": code, "corpora": list(digests.items()),
+    parts = [[c.name, digests[c.name], c.languages, str(c.meta.get("domain", ""))] for c in corpora]
+    blob = json.dumps({"version": __version__, "code": code, "corpora": parts,
                        "tokenizers": [[t.id, t.fingerprint, t.status] for t in toks], **settings}, sort_keys=True)
     return hashlib.blake2b(blob.encode(), digest_size=16).digest()
 
@@ -132,10 +135,11 @@ def run_study(corpora: Sequence[Corpus], toks: list[Tokenizer], *, reference: st
     With a cache, the ratio rows are stored under `study_key` too: the same study on the same
     content is answered from there without counting or resampling again."""
     ref = normalize_language(reference)
+    n_resamples, seed = int(n_resamples), int(seed)  # plain ints (a numpy integer is fine too)
     digests = {c.name: c.digest() for c in corpora}
     key = None
     if cache is not None and engine == "local" and not diagnostics:
-        key = study_key(digests, toks, {"reference": ref, "by": list(by), "with_whole": with_whole,
+        key = study_key(corpora, digests, toks, {"reference": ref, "by": list(by), "with_whole": with_whole,
                                         "n_resamples": n_resamples, "seed": seed})
         stored = cache.get_study(key)
         if stored is not None:

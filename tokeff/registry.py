@@ -4,6 +4,7 @@ registry itself is cheap to read, tokenizers are loaded lazily by `tokeff.tokeni
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import hashlib
@@ -397,12 +398,18 @@ def _plugin_registries(search_path: tuple[str, ...]) -> list[Registry]:
 def _plugin_entry_points(search_path: tuple[str, ...]) -> list[tuple[str, str]]:
     """(name, value) of each installed `tokeff.registries` entry point, by name. Reading every
     installed distribution's metadata takes tens of milliseconds, so the answer is kept as a
-    snapshot named by the folders on the search path and their modification times (installing,
-    upgrading or removing a package changes its folder's)."""
-    stamp = []
+    snapshot named by the folders on the search path and the modification times of those folders
+    (installing, upgrading or removing a package changes them) and of each distribution's
+    entry_points.txt."""
+    stamp: list[list[object]] = []
     for p in search_path:
         try:
             stamp.append([p, os.stat(p or ".").st_mtime_ns])
+            with os.scandir(p or ".") as entries:  # and each entry_points.txt (edited in place by some tools)
+                for e in entries:
+                    if e.name.endswith((".dist-info", ".egg-info")):
+                        with contextlib.suppress(OSError):
+                            stamp.append([e.name, os.stat(os.path.join(e.path, "entry_points.txt")).st_mtime_ns])
         except OSError:
             continue
     snap = snapshot_path(json.dumps(stamp), "plugins", __file__)

@@ -60,20 +60,25 @@ class SegmentTable:
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> SegmentTable:
-        """Read a per-segment table (any dtypes) back into columns; categories in order of
-        first appearance unless the column is already categorical."""
+        """Read a per-segment table (any dtypes) back into columns: a categorical column keeps
+        its categories, a text column gets them sorted; a missing value reads as "" (no
+        document, no domain)."""
         import pandas as pd
 
         codes: dict[str, npt.NDArray[np.int32]] = {}
         cats: dict[str, Sequence[str]] = {}
         for c in CATEGORY_COLUMNS:
             col = frame[c]
-            if isinstance(col.dtype, pd.CategoricalDtype):
-                codes[c] = np.asarray(col.cat.codes, dtype=np.int32)
-                cats[c] = [str(x) for x in col.cat.categories]
-            else:
-                k, u = pd.factorize(col.astype(str), sort=False)
-                codes[c], cats[c] = np.asarray(k, dtype=np.int32), [str(x) for x in u]
+            if not isinstance(col.dtype, pd.CategoricalDtype):  # text: categories in sorted order
+                col = col.fillna("").astype(str)
+                col = col.astype(pd.CategoricalDtype(sorted(col.unique())))
+            k = np.asarray(col.cat.codes, dtype=np.int32)
+            cats[c] = [str(x) for x in col.cat.categories]
+            if (k < 0).any():  # a missing value: no document / no domain, as the loaders write it
+                if "" not in cats[c]:
+                    cats[c] = [*cats[c], ""]
+                k = np.where(k < 0, cats[c].index(""), k).astype(np.int32)
+            codes[c] = k
         numbers = {c: frame[c].to_numpy(np.int64) for c in NUMBER_COLUMNS}
         if "n" in frame.columns:
             numbers["n"] = frame["n"].to_numpy(np.int64)

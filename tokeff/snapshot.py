@@ -56,3 +56,13 @@ def save_snapshot(path: Path | None, data: Any) -> None:
                 os.unlink(tmp)
     except OSError:
         pass
+
+
+def clear_snapshots() -> int:
+    """Delete every kept snapshot (`tokeff cache clear`); returns how many went."""
+    folder = cache_dir() / "validated"
+    n = 0
+    for f in folder.glob("*.json") if folder.is_dir() else []:
+        f.unlink(missing_ok=True)
+        n += 1
+    return n

@@ -92,18 +92,11 @@ def _batches(path: Path, size: int) -> Iterator[list[str]]:
         raise CorpusError(f"{path}: invalid UTF-8 ({exc.reason})") from exc
 
 
-def _doc_batches(docs: Path, default_domain: str, size: int) -> Iterator[tuple[list[str], list[str]]]:
-    """(doc ids, domains) of `size` segments at a time from documents.tsv."""
-    rows = _doc_rows(docs, default_domain)
-    while batch := list(islice(rows, size)):
-        yield [r[0] for r in batch], [r[1] for r in batch]
-
-
 def stream_files(files: dict[str, Path], docs: Path | None, default_domain: str, chunk: int) -> Iterator[Chunk]:
     """Aligned chunks: {language: texts}, their document ids (None without documents.tsv) and
     their domains. An empty segment is named before a misalignment on the same line."""
     its = {lang: _batches(p, chunk) for lang, p in files.items()}
-    doc_its = _doc_batches(docs, default_domain, chunk) if docs else None
+    doc_rows = _doc_rows(docs, default_domain) if docs else None
     done = 0  # lines already read from each file
     while True:
         texts = {lang: next(it, []) for lang, it in its.items()}
@@ -119,15 +112,16 @@ def stream_files(files: dict[str, Path], docs: Path | None, default_domain: str,
             ended = next(lang for lang, t in texts.items() if len(t) == short)
             raise AlignmentError(f"{files[ended]}: ends before line {done + short + 1} of the other languages' files")
         if short == 0:
-            if doc_its is not None and next(doc_its, None) is not None:
+            if doc_rows is not None and next(doc_rows, None) is not None:
                 raise AlignmentError(f"{docs}: more document ids than segments")
             return
-        if doc_its is None:
+        if doc_rows is None:
             ids, domains = None, [default_domain] * short
         else:
-            ids, domains = next(doc_its, ([], []))
-            if len(ids) < short:
+            rows = list(islice(doc_rows, short))  # exactly this chunk's rows
+            if len(rows) < short:
                 raise AlignmentError(f"{docs}: fewer document ids than segments")
+            ids, domains = [r[0] for r in rows], [r[1] for r in rows]
         done += short
         yield texts, ids, domains
 

@@ -11,6 +11,8 @@ class TokenizersBackend:
     """Counts with `encode_batch_fast` (Rust, parallel over both cores), no special tokens."""
 
     def __init__(self, tokenizer: Tokenizer) -> None:
+        tokenizer.no_padding()  # a tokenizer.json may pad or truncate a batch: counts must not
+        tokenizer.no_truncation()
         self.tokenizer = tokenizer
         self._batch = getattr(tokenizer, "encode_batch_fast", tokenizer.encode_batch)
 

@@ -124,3 +124,21 @@ def test_summarize_reads_a_per_segment_table_back_from_text(tmp_path: Path) -> N
     assert list(zip(b.tokenizer, b.language, strict=True)) == sorted(zip(b.tokenizer, b.language, strict=True))
     pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True)[["premium", "premium_low", "tokens"]],
                                   b.sort_values(key).reset_index(drop=True)[["premium", "premium_low", "tokens"]])
+
+
+@pytest.mark.parametrize("use_cache", [False, True])
+def test_counting_reports_progress_in_steps_with_the_same_counts(monkeypatch: pytest.MonkeyPatch,
+                                                                 use_cache: bool) -> None:
+    from tokeff import counting
+    from tokeff.cache import CountCache
+
+    corpus = tokeff.load_corpus("sample")
+    toks = [tokeff.get_tokenizer("o200k_base"), tokeff.get_tokenizer("llama3")]
+    whole = counting.count_table([corpus], toks).numbers["tokens"]
+    monkeypatch.setattr(counting, "STEP", 7)
+    calls: list[int] = []
+    cache = CountCache() if use_cache else None
+    stepped = counting.count_table([corpus], toks, cache=cache, progress=lambda label, n: calls.append(n))
+    assert list(stepped.numbers["tokens"]) == list(whole)
+    assert sum(calls) == len(corpus) * len(corpus.languages) * len(toks)
+    assert len([n for n in calls if n]) > 2 * len(toks)  # the bar moves within a tokenizer's texts

@@ -116,23 +116,35 @@ def count_table(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,
                         numbers={c: np.concatenate(v) if v else np.zeros(0, np.int64) for c, v in nums.items()})
 
 
+# Texts per count call: large enough for the tokenizers' own batching and threads, small enough
+# for the progress bar to move on a large corpus.
+STEP = 20_000
+
+
 def _count_all(tok: Tokenizer, texts: list[str], memo: dict[str, int], cache: CountCache | None,
                keys: dict[str, bytes], alone: bool, progress: Progress | None, label: str) -> npt.NDArray[np.int64]:
     """Counts of `texts` by `tok`: straight through when nothing can be shared (no cache, one
     corpus), else each distinct text once, from `memo` (this call's counts) and the cache first."""
+    def step(done: int) -> None:
+        if progress:
+            progress(f"{label} {tok.id}", done)
+
     if cache is None and alone:
-        counts = np.asarray(tok.count(texts), dtype=np.int64)
-    else:
-        todo = [t for t in dict.fromkeys(texts) if t not in memo]
-        if todo:
-            if cache is not None:
-                keys.update((t, text_key(t)) for t in todo if t not in keys)
-            memo.update(zip(todo, count_texts(tok, todo, cache, [keys[t] for t in todo] if cache is not None else None),
-                            strict=True))
-        counts = np.fromiter((memo[t] for t in texts), np.int64, len(texts))
-    if progress:
-        progress(f"{label} {tok.id}", len(texts))
-    return counts
+        counts = np.empty(len(texts), dtype=np.int64)
+        for i in range(0, len(texts), STEP):
+            counts[i : i + STEP] = tok.count(texts[i : i + STEP])
+            step(len(texts[i : i + STEP]))
+        return counts
+    todo = [t for t in dict.fromkeys(texts) if t not in memo]
+    for i in range(0, len(todo), STEP):
+        part = todo[i : i + STEP]
+        if cache is not None:
+            keys.update((t, text_key(t)) for t in part if t not in keys)
+        memo.update(zip(part, count_texts(tok, part, cache, [keys[t] for t in part] if cache is not None else None),
+                        strict=True))
+        step(len(part))
+    step(len(texts) - len(todo))  # the rest were repeats or counted before
+    return np.fromiter((memo[t] for t in texts), np.int64, len(texts))
 
 
 def _utf8_len(text: str) -> int:

@@ -18,7 +18,7 @@ from tokeff.corpus import decode_utf8
 from tokeff.errors import TokeffError
 from tokeff.languages import normalize_language
 from tokeff.loaders import shipped_manifests
-from tokeff.measure import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers
+from tokeff.measure import DEFAULT_RESAMPLES, DEFAULT_SEED, frame_rows, resolve_tokenizers
 from tokeff.registry import load_registry
 from tokeff.tokenizer import availability, get_tokenizer
 from tokeff.version import __version__
@@ -174,7 +174,7 @@ def _measure_stream(corpus: list[str] | None, tokenizer: list[str] | None, langu
             err.print(f"wrote {len(table)} rows to {out_file}")
     except TokeffError as exc:
         raise _fail(exc) from exc
-    _print_ratios([{str(k): v for k, v in r.items()} for r in table.to_dict("records")])
+    _print_ratios(frame_rows(table))
 
 
 def _print_ratios(rows: list[dict[str, object]]) -> None:

@@ -180,7 +180,7 @@ def run_study(corpora: Sequence[Corpus], toks: list[Tokenizer], *, reference: st
 
         table = apply_exclusions(study.table, diag)
         table.attrs["diagnostics"] = diag
-        study = Study(segments, [{str(k): v for k, v in r.items()} for r in table.to_dict("records")], diag, table)
+        study = Study(segments, frame_rows(table), diag, table)
     return study
 
 
@@ -241,6 +241,11 @@ def summarize(segments: pd.DataFrame | SegmentTable, *, reference: str = "en", b
     rows = ratio_rows(table, reference=normalize_language(reference), by=by, n_resamples=n_resamples, seed=seed,
                       digests=digests, tokenizers=tokenizers, cluster_label=cluster_label)
     return rows_frame(rows)
+
+
+def frame_rows(table: pd.DataFrame) -> list[Row]:
+    """The rows of a ratio table (the inverse of `rows_frame`)."""
+    return [{str(k): v for k, v in r.items()} for r in table.to_dict("records")]
 
 
 def rows_frame(rows: list[Row]) -> pd.DataFrame:

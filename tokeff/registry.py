@@ -22,7 +22,7 @@ import yaml
 from tokeff.errors import RegistryError, UnknownTokenizerError
 from tokeff.paths import data_path
 from tokeff.snapshot import load_snapshot, save_snapshot, snapshot_path
-from tokeff.yamlio import FORBID, SafeLoader, first_error, safe_load, validate
+from tokeff.yamlio import FORBID, SafeLoader, first_error, parse_yaml, validate
 
 Backend = Literal["tiktoken", "tokenizers", "sentencepiece", "tekken", "transformers", "api"]
 Status = Literal["exact", "proxy", "api"]
@@ -309,12 +309,7 @@ def _entry_lines(text: str) -> list[int]:
 
 def parse_registry(text: str, source: str = "<string>") -> Registry:
     """Validate registry YAML text; errors name the file, line and entry."""
-    try:
-        raw = safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        raise RegistryError(f"{where}: malformed YAML: {exc}") from exc
+    raw = parse_yaml(text, source, RegistryError)
     if not isinstance(raw, dict):
         raise RegistryError(f"{source}: expected a mapping with a `tokenizers:` list")
     from pydantic import ValidationError

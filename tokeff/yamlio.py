@@ -41,17 +41,28 @@ def validate(cls: type[T], data: object) -> T:
 
 def read_yaml(path: str | os.PathLike[str], error: type[TokeffError], what: str = "file") -> object:
     """The parsed content of `path`; `error(...)` naming the file (and line) if it cannot be read."""
+    return parse_yaml(read_text(path, error, what), str(path), error)
+
+
+def read_text(path: str | os.PathLike[str], error: type[TokeffError], what: str = "file") -> str:
+    """The UTF-8 text of `path`; `error(...)` naming the file if it is missing or not UTF-8."""
     p = Path(path)
     try:
-        return safe_load(p.read_text(encoding="utf-8"))
+        return p.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise error(f"{p}: {what} not found") from exc
     except UnicodeDecodeError as exc:
         raise error(f"{p}: invalid UTF-8 at byte {exc.start}") from exc
+
+
+def parse_yaml(text: str, where: str, error: type[TokeffError]) -> object:
+    """`safe_load` of `text` (read from `where`); bad YAML is `error(...)` naming `where` and the line."""
+    try:
+        return safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{p}:{mark.line + 1}" if mark is not None else str(p)
-        raise error(f"{where}: malformed YAML: {exc}") from exc
+        place = f"{where}:{mark.line + 1}" if mark is not None else where
+        raise error(f"{place}: malformed YAML: {exc}") from exc
 
 
 _FIELD_MESSAGE = re.compile(r"^Value error, (?P<field>[a-z_][a-z0-9_]*): (?P<msg>.*)$", re.S)

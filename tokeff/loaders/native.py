@@ -10,7 +10,7 @@ from pathlib import Path
 from tokeff.corpus import Column, Corpus, build_corpus, split_lines
 from tokeff.errors import CorpusError
 from tokeff.snapshot import load_snapshot, save_snapshot, snapshot_path
-from tokeff.yamlio import FORBID, first_error, read_yaml, validate
+from tokeff.yamlio import FORBID, first_error, parse_yaml, read_text, validate
 
 
 @dataclass(frozen=True)
@@ -34,17 +34,15 @@ def read_manifest(folder: Path) -> Manifest:
     path = folder / "corpus.yaml"
     if not path.is_file():
         raise CorpusError(f"{folder}: no corpus.yaml (see corpora/FORMAT.md)")
-    try:
-        snapshot = snapshot_path(path.read_text(encoding="utf-8"), "manifest", __file__)
-    except (OSError, UnicodeDecodeError):
-        snapshot = None  # read_yaml names the problem
+    text = read_text(path, CorpusError, "corpus manifest")
+    snapshot = snapshot_path(text, "manifest", __file__)
     kept = load_snapshot(snapshot)
     if isinstance(kept, dict):
         try:
             return Manifest(**kept)
         except TypeError:
             pass
-    raw = read_yaml(path, CorpusError, "corpus manifest")
+    raw = parse_yaml(text, str(path), CorpusError)
     from pydantic import ValidationError
 
     try:

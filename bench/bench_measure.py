@@ -101,10 +101,10 @@ def tiktoken_ways(enc: Any, texts: list[str]) -> dict[str, Callable[[], Sequence
 
 def raw_ways(backend: object, texts: list[str]) -> dict[str, Callable[[], Sequence[Any]]]:
     """The ways to call this backend's own library on `texts`, each returning the encodings."""
-    from tokeff.backends.hf_tokenizers import TokenizersBackend
-    from tokeff.backends.sentencepiece_backend import SentencePieceBackend
-    from tokeff.backends.tiktoken_backend import TiktokenBackend
-    from tokeff.backends.transformers_backend import TransformersBackend
+    from tokeff.tokenizers.backends.hf_tokenizers import TokenizersBackend
+    from tokeff.tokenizers.backends.sentencepiece_backend import SentencePieceBackend
+    from tokeff.tokenizers.backends.tiktoken_backend import TiktokenBackend
+    from tokeff.tokenizers.backends.transformers_backend import TransformersBackend
 
     if isinstance(backend, TiktokenBackend):  # tiktoken and Mistral Tekken
         return tiktoken_ways(backend.encoding, texts)
@@ -140,7 +140,7 @@ def raw_tiktoken_load(entry: Any) -> Any:
 
 def offline_ids(reg: Any, wanted: Sequence[str] | None) -> tuple[list[str], list[str]]:
     """Registry ids usable offline here (or `wanted`), and a note for each one skipped."""
-    from tokeff.tokenizer import availability
+    from tokeff.tokenizers.tokenizer import availability
 
     ids, notes = [], []
     for entry in [reg.get(t) for t in wanted] if wanted else list(reg):
@@ -183,11 +183,11 @@ def run(tokenizers: Sequence[str] | None = None, repeat: int = 3) -> dict[str, A
 
 def _run(flores: Path, tmp: Path, wanted: Sequence[str] | None, repeat: int) -> dict[str, Any]:
     import tokeff
-    from tokeff.cache import CountCache
-    from tokeff.counting import count_table  # the per-segment table `tokeff measure` builds
+    from tokeff._util.cache import CountCache
+    from tokeff.corpora.loaders import load_corpus
     from tokeff.errors import TokeffError
-    from tokeff.loaders import load_corpus
-    from tokeff.tokenizer import Tokenizer
+    from tokeff.study.counting import count_table  # the per-segment table `tokeff measure` builds
+    from tokeff.tokenizers.tokenizer import Tokenizer
 
     reg = tokeff.load_registry()
     ids, skipped = offline_ids(reg, wanted)
@@ -258,8 +258,8 @@ def _run(flores: Path, tmp: Path, wanted: Sequence[str] | None, repeat: int) -> 
 
     # warm re-run of the default report's measuring work (every count cached)
     log("measure: warm re-run of the default report's counts")
-    from tokeff.corpus import pool
-    from tokeff.loaders import load_corpora
+    from tokeff.corpora.corpus import pool
+    from tokeff.corpora.loaders import load_corpora
     from tokeff.report.build import POOLED
 
     shipped = load_corpora(None)

@@ -126,7 +126,7 @@ def ensure_peer_venv(venv: Path, tiktoken_version: str, rebuild: bool) -> Path:
 def prepare_peer_files(tmp: Path) -> tuple[Path, Path, Path]:
     """Hash-checked tokenizer files for the peer: tiktoken's cache dir and a llama3 plugin dir."""
     from tokeff import load_registry
-    from tokeff.load import locate, read_verified
+    from tokeff.tokenizers.files import locate, read_verified
 
     reg = load_registry()
     cache = tmp / "tiktoken-cache"

@@ -26,7 +26,7 @@ LANGS = ["en", "ja", "ko", "zh-Hans", "zh-Hant"]
 
 def generate(dest: Path, target_bytes: int) -> tuple[int, int]:
     """Write a corpus of about `target_bytes` UTF-8 bytes; returns (segments, bytes)."""
-    from tokeff.loaders import load_corpus, shipped_corpora
+    from tokeff.corpora.loaders import load_corpus, shipped_corpora
 
     corpora = [load_corpus(n) for n in shipped_corpora()]
     rows = [(f"{c.name}/{d}", [c.texts[lang][i] for lang in LANGS])

@@ -16,16 +16,16 @@ from typing import Any
 import pytest
 
 import tokeff
-import tokeff.tokenizer
-from tokeff.backends import api_backend
-from tokeff.backends.api_backend import ApiCountError, CountOnlyError
-from tokeff.cache import CountCache
-from tokeff.corpus import Column, build_corpus
-from tokeff.counting import count_segments, count_texts
+import tokeff.tokenizers.tokenizer
+from tokeff._util.cache import CountCache
+from tokeff.analysis.proxy_check import PROXY_CHECK_COLUMNS, compare_proxy_to_api
+from tokeff.corpora.corpus import Column, build_corpus
 from tokeff.errors import NetworkDisabledError, RegistryError, TokenizerUnavailableError
-from tokeff.proxy_check import PROXY_CHECK_COLUMNS, compare_proxy_to_api
-from tokeff.registry import API_COUNT_METHOD, fingerprint_of, parse_registry
-from tokeff.tokenizer import Tokenizer, availability
+from tokeff.study.counting import count_segments, count_texts
+from tokeff.tokenizers.backends import api_backend
+from tokeff.tokenizers.backends.api_backend import ApiCountError, CountOnlyError
+from tokeff.tokenizers.registry import API_COUNT_METHOD, fingerprint_of, parse_registry
+from tokeff.tokenizers.tokenizer import Tokenizer, availability
 
 from .conftest import CJK_SAMPLES, PARALLEL
 
@@ -140,7 +140,7 @@ def mock_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[MockApi]:
     monkeypatch.setenv("TOKEFF_GEMINI_RATE_PER_S", "500")
     monkeypatch.setattr(api_backend, "BACKOFF_BASE_S", 0.01)
     monkeypatch.setattr(api_backend, "TIMEOUT_S", 2.0)
-    monkeypatch.setattr(tokeff.tokenizer, "_CACHE", {})  # no backend shared with another test's server
+    monkeypatch.setattr(tokeff.tokenizers.tokenizer, "_CACHE", {})  # no backend shared with another test's server
     try:
         yield api
     finally:
@@ -346,7 +346,7 @@ def test_measure_end_to_end(mock_api: MockApi) -> None:
     assert row.tokenizer_fingerprint == tokeff.load_registry().get("claude-api").fingerprint()
     sent = mock_api.n
     assert sent == 1 + len(EN) + len(JA)
-    tokeff.tokenizer._CACHE.clear()
+    tokeff.tokenizers.tokenizer._CACHE.clear()
     again = tokeff.measure(corpus, ["claude-api"], n_resamples=50)  # same default cache dir
     assert mock_api.n == sent
     assert again[again.language == "ja"].premium.iloc[0] == row.premium

@@ -14,14 +14,14 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tokeff.cache import CountCache, text_key
+from tokeff._util.cache import CountCache, text_key
 from tokeff.cli import app
 
 FP = "ab" * 32
 
 WRITER = textwrap.dedent("""
     import sys
-    from tokeff.cache import CountCache, text_key
+    from tokeff._util.cache import CountCache, text_key
     cache = CountCache(sys.argv[1])
     start, batches, size = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     for b in range(batches):
@@ -78,8 +78,8 @@ def test_a_study_is_answered_from_the_cache_and_only_for_the_same_study() -> Non
     from dataclasses import replace
 
     import tokeff
-    from tokeff.measure import load_study, run_study
-    from tokeff.tokenizer import Tokenizer
+    from tokeff.study.run import load_study, run_study
+    from tokeff.tokenizers.tokenizer import Tokenizer
 
     corpora, toks = load_study("sample", ["o200k_base", "llama3"], languages=["ja", "ko"])
     cache = CountCache()
@@ -142,14 +142,14 @@ def test_the_cache_keeps_row_order_and_takes_numpy_integers() -> None:
 
 
 def test_cache_clear_also_removes_validated_snapshots() -> None:
-    import tokeff.registry
-    from tokeff.registry import _load_cached, load_registry
-    from tokeff.snapshot import snapshot_path
+    import tokeff.tokenizers.registry
+    from tokeff._util.snapshot import snapshot_path
+    from tokeff.tokenizers.registry import _load_cached, load_registry
 
     _load_cached.cache_clear()
     load_registry(plugins=False)
-    text = tokeff.registry.data_path("tokenizer_registry.yaml").read_text(encoding="utf-8")
-    snap = snapshot_path(text, "registry", tokeff.registry.__file__)
+    text = tokeff.tokenizers.registry.data_path("tokenizer_registry.yaml").read_text(encoding="utf-8")
+    snap = snapshot_path(text, "registry", tokeff.tokenizers.registry.__file__)
     assert snap is not None and snap.is_file()
     res = CliRunner().invoke(app, ["cache", "clear"])
     assert res.exit_code == 0 and "validated-file snapshots" in res.output and not snap.exists()

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 import tokeff
+from tokeff.corpora.languages import normalize_language
+from tokeff.corpora.loaders import load_corpus, shipped_corpora
+from tokeff.corpora.loaders.hub import load_hub
 from tokeff.errors import AlignmentError, CorpusError, LanguageError, NetworkDisabledError
-from tokeff.languages import normalize_language
-from tokeff.loaders import load_corpus, shipped_corpora
-from tokeff.loaders.hub import load_hub
 
 from .conftest import PARALLEL
 
@@ -26,7 +26,7 @@ def test_language_codes_normalise(code: str, tag: str) -> None:
 
 
 def test_known_tags_are_what_langcodes_says() -> None:
-    from tokeff.languages import KNOWN_TAGS, parse_language
+    from tokeff.corpora.languages import KNOWN_TAGS, parse_language
 
     assert {tag: parse_language(tag) for tag in KNOWN_TAGS} == KNOWN_TAGS
 
@@ -245,7 +245,7 @@ def test_bad_jsonl_names_the_line(tmp_path: Path) -> None:
 
 
 def test_same_corpus_name_twice_is_refused(tmp_path: Path) -> None:
-    from tokeff.loaders import load_corpora
+    from tokeff.corpora.loaders import load_corpora
 
     for sub in ("a", "b"):
         (tmp_path / sub).mkdir()

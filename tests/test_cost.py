@@ -12,11 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from tokeff.cli import app
-from tokeff.cost import cost, pivot_break_even, request_cost
+from tokeff.costs.fx import CurrencyError, Fx, load_fx
+from tokeff.costs.pricing import cost, pivot_break_even, request_cost
+from tokeff.costs.rates import Prices, RateBook, RateCard, UnknownModelError, UnpricedModelError, _load, load_rates
+from tokeff.costs.workload import Workload, WorkloadError, load_workload, parse_workload
 from tokeff.errors import LanguageError
-from tokeff.fx import CurrencyError, Fx, load_fx
-from tokeff.rates import Prices, RateBook, RateCard, UnknownModelError, UnpricedModelError, _load, load_rates
-from tokeff.workload import Workload, WorkloadError, load_workload, parse_workload
 
 # A toy ratio table with round numbers: the corpus has 800 English words; English needs 1,000
 # tokens on tokenizer A and 1,200 on B; Japanese 1,500 on A and 1,560 on B.
@@ -233,7 +233,7 @@ def test_cost_cli(tmp_path: Path) -> None:
 
 
 def test_own_rows_against_genai_prices_lists_disagreements() -> None:
-    from tokeff.rates import compare_with_genai_prices
+    from tokeff.costs.rates import compare_with_genai_prices
 
     rows = compare_with_genai_prices(load_rates())
     assert len(rows) >= 20

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import tokeff
-from tokeff.cache import CountCache, text_key
-from tokeff.corpus import Column, build_corpus
-from tokeff.diagnostics import (
+from tokeff._util.cache import CountCache, text_key
+from tokeff.corpora.corpus import Column, build_corpus
+from tokeff.tokenizers.diagnostics import (
     DIAGNOSTIC_COLUMNS,
     _byte_decoder,
     _parse_spt,
@@ -198,8 +198,8 @@ def test_inspectors_per_backend() -> None:
 
 
 def test_count_with_diagnostics_tokenizes_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tokeff.counting import count_segments
-    from tokeff.diagnostics import count_with_diagnostics
+    from tokeff.study.counting import count_segments
+    from tokeff.tokenizers.diagnostics import count_with_diagnostics
 
     corpus = tokeff.load_corpus("sample").select(["en", "ja"])
     tok = tokeff.get_tokenizer("o200k_base")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import tokeff
-from tokeff.distributed import distributed_counts
+from tokeff.study.distributed import distributed_counts
 
 COLS = ["corpus", "language", "tokenizer", "segments", "tokens", "premium", "premium_low", "premium_high"]
 

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 import tokeff
-from tokeff.context import KNOWN_WINDOWS, ContextWindow, effective_context
-from tokeff.corpus import Column, build_corpus
+from tokeff.analysis.context import KNOWN_WINDOWS, ContextWindow, effective_context
+from tokeff.analysis.fertility import FERTILITY_COLUMNS, Segmenter, default_segmenter, fertility, get_segmenter, is_word
+from tokeff.corpora.corpus import Column, build_corpus
 from tokeff.errors import LanguageError
-from tokeff.fertility import FERTILITY_COLUMNS, Segmenter, default_segmenter, fertility, get_segmenter, is_word
 
 from .conftest import PARALLEL
 

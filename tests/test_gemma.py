@@ -1,4 +1,4 @@
-"""Gemma 3/4's vocabulary, converted from llama.cpp's GGUF (tokeff.convert.gemma).
+"""Gemma 3/4's vocabulary, converted from llama.cpp's GGUF (tokeff.tokenizers.convert.gemma).
 
 The GGUF (15.8 MB, inside llama-cpp-python's 77 MB source distribution) is never committed and
 never downloaded by a test: tests that need it read TOKEFF_GEMMA_GGUF (the .gguf, with llama.cpp's
@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CJK_SAMPLES, PARALLEL
-from tokeff.convert import gemma
-from tokeff.convert.gguf_vocab import CONTROL, USER_DEFINED, GGUFError, GGUFVocab, read_tests, read_vocab
 from tokeff.errors import HashMismatchError, NetworkDisabledError, TokenizerUnavailableError
+from tokeff.tokenizers.convert import gemma
+from tokeff.tokenizers.convert.gguf_vocab import CONTROL, USER_DEFINED, GGUFError, GGUFVocab, read_tests, read_vocab
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +154,7 @@ def _llama_cpp_bpe(vocab: GGUFVocab) -> Callable[[str], list[int]]:
 
 
 def test_agrees_with_llama_cpp_algorithm(hf, vocab: GGUFVocab) -> None:  # type: ignore[no-untyped-def]
-    from tokeff.loaders import load_corpus
+    from tokeff.corpora.loaders import load_corpus
 
     encode = _llama_cpp_bpe(vocab)
     corpus = load_corpus("sample")
@@ -166,8 +166,8 @@ def test_agrees_with_llama_cpp_algorithm(hf, vocab: GGUFVocab) -> None:  # type:
 
 
 def test_loads_through_tokeff(converted: Path) -> None:
-    from tokeff.registry import FileSource, TokenizerEntry
-    from tokeff.tokenizer import Tokenizer
+    from tokeff.tokenizers.registry import FileSource, TokenizerEntry
+    from tokeff.tokenizers.tokenizer import Tokenizer
 
     entry = TokenizerEntry(id="gemma3-test", family="gemma", status="exact", backend="tokenizers",
                            files={"tokenizer_json": FileSource(path=str(converted), sha256=gemma.TOKENIZER_JSON_SHA256)})

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 import tokeff
-from tokeff.cache import CountCache
-from tokeff.corpus import Column, build_corpus
+from tokeff._util.cache import CountCache
+from tokeff.corpora.corpus import Column, build_corpus
 from tokeff.errors import LanguageError, ZeroReferenceTokensError
-from tokeff.summary import RATIO_COLUMNS
-from tokeff.tokenizer import Tokenizer
+from tokeff.study.summary import RATIO_COLUMNS
+from tokeff.tokenizers.tokenizer import Tokenizer
 
 from .conftest import PARALLEL
 
@@ -129,8 +129,8 @@ def test_summarize_reads_a_per_segment_table_back_from_text(tmp_path: Path) -> N
 @pytest.mark.parametrize("use_cache", [False, True])
 def test_counting_reports_progress_in_steps_with_the_same_counts(monkeypatch: pytest.MonkeyPatch,
                                                                  use_cache: bool) -> None:
-    from tokeff import counting
-    from tokeff.cache import CountCache
+    from tokeff._util.cache import CountCache
+    from tokeff.study import counting
 
     corpus = tokeff.load_corpus("sample")
     toks = [tokeff.get_tokenizer("o200k_base"), tokeff.get_tokenizer("llama3")]

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tokeff._util.paths import data_path
 from tokeff.errors import RegistryError
-from tokeff.paths import data_path
-from tokeff.registry import load_registry, parse_registry
+from tokeff.tokenizers.registry import load_registry, parse_registry
 
 GOOD = """version: 1
 patterns:
@@ -122,7 +122,7 @@ def test_plugin_entry_point_adds_tokenizers(tmp_path: Path, monkeypatch: pytest.
     # a plugin cannot replace a shipped tokenizer
     (pkg / "reg.yaml").write_text((pkg / "reg.yaml").read_text(encoding="utf-8").replace("my-house-tokenizer", "o200k_base"),
                                   encoding="utf-8")
-    from tokeff.registry import _load_cached, _plugin_registries
+    from tokeff.tokenizers.registry import _load_cached, _plugin_registries
 
     _load_cached.cache_clear()
     _plugin_registries.cache_clear()
@@ -135,15 +135,15 @@ def test_plugin_entry_point_adds_tokenizers(tmp_path: Path, monkeypatch: pytest.
 def test_registry_snapshot_is_the_validated_registry(tmp_path: Path) -> None:
     import json
 
-    import tokeff.registry
-    from tokeff.registry import _load_cached
-    from tokeff.snapshot import snapshot_path
+    import tokeff.tokenizers.registry
+    from tokeff._util.snapshot import snapshot_path
+    from tokeff.tokenizers.registry import _load_cached
 
     text = data_path("tokenizer_registry.yaml").read_text(encoding="utf-8")
     validated = [e.to_dict() for e in parse_registry(text, "x")]
     _load_cached.cache_clear()
     first = [e.to_dict() for e in load_registry(plugins=False)]
-    snap = snapshot_path(text, "registry", tokeff.registry.__file__)
+    snap = snapshot_path(text, "registry", tokeff.tokenizers.registry.__file__)
     assert snap is not None and snap.is_file() and first == validated
     _load_cached.cache_clear()
     assert [e.to_dict() for e in load_registry(plugins=False)] == validated  # read back from the snapshot
@@ -160,7 +160,7 @@ def test_registry_snapshot_is_the_validated_registry(tmp_path: Path) -> None:
 
 
 def test_a_plugin_added_to_an_existing_distribution_is_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tokeff.registry import _load_cached, _plugin_registries
+    from tokeff.tokenizers.registry import _load_cached, _plugin_registries
 
     pkg = tmp_path / "lateplug"
     pkg.mkdir()

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from tokeff.cli import app
 from tokeff.report import build as build_mod
 from tokeff.report import build_report, verify_report
-from tokeff.schemas import RATIO_FIELDS
-from tokeff.summary import RATIO_COLUMNS
+from tokeff.report.schemas import RATIO_FIELDS
+from tokeff.study.summary import RATIO_COLUMNS
 
 FILES = {"index.html", "report.md", "ratios.csv", "ratios.parquet", "ratios.json", "costs.csv", "manifest.json",
          "multipliers.csv", "multipliers.json", "ratios.schema.json"}

@@ -9,9 +9,9 @@ import opencc
 import pytest
 
 import tokeff
-from tokeff.corpus import Column, build_corpus
-from tokeff.corpus_checks import check_corpus, duplicates
-from tokeff.loaders import load_corpus, shipped_corpora, shipped_manifests
+from tokeff.corpora.checks import check_corpus, duplicates
+from tokeff.corpora.corpus import Column, build_corpus
+from tokeff.corpora.loaders import load_corpus, shipped_corpora, shipped_manifests
 
 LANGS = ["en", "ja", "ko", "zh-Hans", "zh-Hant"]
 SHIPPED = shipped_corpora()

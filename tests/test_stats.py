@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tokeff.errors import ZeroReferenceTokensError
-from tokeff.stats import Resampler, premium
+from tokeff.study.stats import Resampler, premium
 
 
 def test_premium_is_a_ratio_of_sums_not_a_mean_of_ratios() -> None:
@@ -82,7 +82,7 @@ def test_same_seed_same_ci() -> None:
 
 
 def test_large_draws_are_regenerated_in_blocks_with_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
-    import tokeff.stats as st
+    import tokeff.study.stats as st
 
     rng = np.random.default_rng(3)
     ref = rng.integers(5, 60, size=300)

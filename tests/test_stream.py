@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import tokeff
+from tokeff.corpora.loaders import shipped_dir
 from tokeff.errors import AlignmentError, CorpusError
-from tokeff.loaders import shipped_dir
-from tokeff.stream import Totals, measure_stream
+from tokeff.study.stream import Totals, measure_stream
 
 COLS = ["language", "tokenizer", "segments", "chars", "bytes", "tokens", "premium", "premium_low", "premium_high",
         "tokens_per_1k_ref_words", "ci_method", "clusters", "corpus_digest", "signature"]

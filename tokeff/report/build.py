@@ -15,20 +15,20 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from tokeff.cache import CountCache
-from tokeff.corpus import Corpus, pool
-from tokeff.cost import cost
-from tokeff.export import write_table
-from tokeff.fx import load_fx
-from tokeff.loaders import load_corpora
-from tokeff.measure import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers, run_study
-from tokeff.rates import load_rates
-from tokeff.registry import load_registry
+from tokeff._util.cache import CountCache
+from tokeff.corpora.corpus import Corpus, pool
+from tokeff.corpora.loaders import load_corpora
+from tokeff.costs.fx import load_fx
+from tokeff.costs.pricing import cost
+from tokeff.costs.rates import load_rates
+from tokeff.costs.workload import Workload, load_workload, parse_workload
 from tokeff.report import charts
-from tokeff.schemas import SCHEMA_VERSION, ratio_json_schema
-from tokeff.tokenizer import Tokenizer, availability
+from tokeff.report.export import write_table
+from tokeff.report.schemas import SCHEMA_VERSION, ratio_json_schema
+from tokeff.study.run import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers, run_study
+from tokeff.tokenizers.registry import load_registry
+from tokeff.tokenizers.tokenizer import Tokenizer, availability
 from tokeff.version import __version__
-from tokeff.workload import Workload, load_workload, parse_workload
 
 POOLED = "all-shipped"
 Step = Callable[[str, int, int], None]

@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tokeff.corpus import Corpus, pool
+from tokeff.corpora.corpus import Corpus, pool
+from tokeff.corpora.loaders import load_corpora
 from tokeff.errors import TokeffError
-from tokeff.loaders import load_corpora
-from tokeff.measure import resolve_tokenizers, run_study
+from tokeff.study.run import resolve_tokenizers, run_study
 from tokeff.version import __version__
 
 COMPARED = ["segments", "chars", "bytes", "tokens", "reference_tokens", "premium", "premium_low", "premium_high",

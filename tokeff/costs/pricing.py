@@ -1,0 +1,303 @@
+"""Cost: measured ratios x dated rates x a workload -> what each model costs per request and per
+month in each language, how much of it is the language premium ("language tax"), and which
+option is cheapest.
+
+Sizes are converted through the same-content token totals of the workload's corpus: a request
+of N English words costs, on a model whose tokenizer T needs tok(L, T) tokens for the corpus in
+language L, N x tok(L, T) / english_words(corpus) tokens in L. Input and output scale alike (the
+output is content in the target language too). Rates apply as providers bill: cached prefix at
+the cache-read rate, batch share at the batch rate, and a long-context tier switching every
+token's rate once the prompt passes its threshold."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tokeff.corpora.languages import normalize_language
+from tokeff.costs.fx import CurrencyError, Fx, load_fx
+from tokeff.costs.rates import Prices, RateBook, RateCard, UnpricedModelError, load_rates
+from tokeff.costs.workload import Size, Workload, WorkloadError, load_workload
+from tokeff.errors import LanguageError, TokeffError
+from tokeff.tokenizers.registry import load_registry
+
+COST_COLUMNS = [
+    "model", "name", "provider", "language", "share", "tokenizer", "tokenizer_status",
+    "input_tokens", "output_tokens", "premium", "premium_low", "premium_high",
+    "cost_per_request", "english_cost_per_request", "cost_per_month", "english_cost_per_month", "language_tax",
+    "language_tax_share",
+    "cost_per_month_at_growth", "rank", "model_cost_per_month", "gross_margin",
+    "currency", "fx_date", "rates_origin", "rates_source", "rates_checked", "ratio_source", "notes",
+]
+
+
+@dataclass(frozen=True)
+class RequestCost:
+    """One request's cost in the rate card's currency, and how it was made up."""
+
+    input_tokens: float
+    output_tokens: float
+    cost: float
+    notes: tuple[str, ...] = ()
+
+
+def request_cost(card: RateCard, input_tokens: float, output_tokens: float, *, cached_share: float = 0.0,
+                 batch_share: float = 0.0) -> RequestCost:
+    """Price one request: tier by prompt size, cached share at the cache-read rate, batch share
+    at the batch rate. Missing cache or batch rates fall back to the standard rate, noted."""
+    notes: list[str] = []
+
+    def one(prices: Prices) -> Decimal:
+        p = prices.at(input_tokens)
+        cached = Decimal(str(input_tokens * cached_share))
+        fresh = Decimal(str(input_tokens)) - cached
+        read_rate = p.cached_input
+        if read_rate is None:
+            if cached_share > 0 and "no cache rate" not in notes:
+                notes.append("no cache rate")
+            read_rate = p.input
+        total = fresh * p.input + cached * read_rate + Decimal(str(output_tokens)) * p.output
+        return total / Decimal(1_000_000)
+
+    standard = one(card.standard)
+    if batch_share > 0:
+        if card.batch is None:
+            notes.append("no batch rate")
+            batched = standard
+        else:
+            batched = one(card.batch)
+        total = (1 - Decimal(str(batch_share))) * standard + Decimal(str(batch_share)) * batched
+    else:
+        total = standard
+    if card.standard.tiers and card.standard.at(input_tokens) is not card.standard:
+        notes.append("long-context tier")
+    return RequestCost(input_tokens, output_tokens, float(total), tuple(notes))
+
+
+class Ratios:
+    """Same-content totals per (language, tokenizer) from a ratio table (one corpus, optionally
+    one domain): what converts workload sizes into each model's tokens."""
+
+    def __init__(self, table: pd.DataFrame, corpus: str, domain: str | None = None) -> None:
+        rows = table[table["corpus"] == corpus]
+        if rows.empty:
+            raise WorkloadError(f"corpus: no measured ratios for corpus {corpus!r}")
+        if domain is not None:
+            rows = rows[rows["domain"] == domain]
+            if rows.empty:
+                raise WorkloadError(f"domain: no measured ratios for domain {domain!r} of corpus {corpus!r}")
+        self.corpus, self.domain = corpus, domain
+        self.rows: dict[tuple[str, str], Any] = {}
+        for r in rows.itertuples(index=False):
+            key = (str(r.language), str(r.tokenizer))
+            if key in self.rows:
+                # a table with per-domain rows: the whole-corpus row is the one labelled `mixed`
+                if str(r.domain) == "mixed" and str(self.rows[key].domain) != "mixed":
+                    self.rows[key] = r
+                elif str(self.rows[key].domain) != "mixed":
+                    raise WorkloadError(
+                        f"domain: the ratio table has several rows for {key[0]} / {key[1]} in corpus {corpus!r} "
+                        "(per-domain rows?); name the workload's `domain`"
+                    )
+                continue
+            self.rows[key] = r
+        first = next(iter(self.rows.values()))
+        self.reference = str(first.reference)
+        self.tokenizers = {tok for _, tok in self.rows}
+
+    def row(self, language: str, tokenizer: str, field: str = "languages"):  # type: ignore[no-untyped-def]
+        r = self.rows.get((language, tokenizer))
+        if r is None:
+            if tokenizer not in self.tokenizers:
+                raise LanguageError(
+                    f"ratios: the ratio table has no rows for tokenizer {tokenizer} in corpus {self.corpus!r} "
+                    f"(measure it: tokeff measure -c {self.corpus} -t {tokenizer})"
+                )
+            have = sorted({lang for lang, _ in self.rows})
+            raise LanguageError(
+                f"{field}: no measured ratio for {language} with tokenizer {tokenizer} in corpus "
+                f"{self.corpus!r} (it has {', '.join(have)})"
+            )
+        return r
+
+    def english_words(self, tokenizer: str) -> float:
+        r = self.row(self.reference, tokenizer)
+        return float(r.tokens) * 1000 / float(r.tokens_per_1k_ref_words)
+
+    def tokens(self, size: Size, language: str, tokenizer: str, field: str) -> float:
+        """`size` (content) expressed as tokens of `tokenizer` in `language`."""
+        target = float(self.row(language, tokenizer).tokens)
+        if size.unit == "tokens":
+            assert size.tokenizer and size.language
+            base = float(self.row(size.language, _tok_id(size.tokenizer), f"{field}.language").tokens)
+        elif size.unit == "english_tokens":
+            assert size.tokenizer
+            base = float(self.row(self.reference, _tok_id(size.tokenizer), f"{field}.tokenizer").tokens)
+        elif size.unit == "chars":
+            assert size.language
+            base = float(self.row(size.language, tokenizer, f"{field}.language").chars)
+        else:
+            base = self.english_words(tokenizer)
+        if base <= 0:
+            raise WorkloadError(f"{field}: the corpus has no {size.unit} to convert from")
+        return size.amount * target / base
+
+
+def _tok_id(name: str) -> str:
+    return load_registry().get(name).id
+
+
+def ratio_table_for(workload: Workload, tokenizers: Sequence[str], ratios: pd.DataFrame | str | Path | None,
+                    ) -> pd.DataFrame:
+    """The ratio table to convert with: given, read from a file, or measured now."""
+    if isinstance(ratios, pd.DataFrame):
+        return ratios
+    if ratios is not None:
+        from tokeff.report.export import read_table
+
+        return read_table(ratios)
+    from tokeff.study.run import measure
+
+    by = ["domain"] if workload.domain else []
+    return measure(workload.corpus, list(dict.fromkeys(tokenizers)), by=by)
+
+
+def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
+         ratios: pd.DataFrame | str | Path | None = None, *, currency: str | None = None,
+         rates: RateBook | None = None, fx: Fx | None = None) -> pd.DataFrame:
+    """One row per model x language of the workload's mix: tokens and cost per request, cost per
+    month, the premium vs English on the same model and its cost ("language tax"), the rank of
+    the model within the language, and where every number came from (columns COST_COLUMNS)."""
+    wl = workload if isinstance(workload, Workload) else load_workload(workload)
+    if not isinstance(workload, Workload):
+        try:
+            return cost(wl, models, ratios, currency=currency, rates=rates, fx=fx)
+        except TokeffError as exc:  # name the workload file as well as the field
+            raise type(exc)(f"{workload}: {exc}") from exc
+    book = rates or load_rates()
+    fxr = fx or load_fx()
+    cur = (currency or wl.currency).upper()
+    names = list(dict.fromkeys(book.resolve_id(m) for m in models)) if models else book.defaults()
+    cards: list[RateCard] = []
+    for m in names:
+        card = book.card(m)  # UnknownModelError / UnpricedModelError name the model
+        if card.tokenizer is None:
+            raise UnpricedModelError(
+                f"model {m!r} has no offline tokenizer, so its tokens per language cannot be measured "
+                "(its vocabulary is not public); compare it by its rates with `tokeff models`"
+            )
+        try:
+            fxr.rate(card.currency, cur)  # unknown currency -> CurrencyError before any work
+        except CurrencyError as exc:
+            raise CurrencyError(f"currency: {exc}") from exc
+        cards.append(card)
+    registry = load_registry()
+    tok_ids = [registry.get(c.tokenizer).id for c in cards if c.tokenizer]
+    for size in (wl.input, wl.output):
+        if size.tokenizer:
+            tok_ids.append(registry.get(size.tokenizer).id)
+    table = ratio_table_for(wl, tok_ids, ratios)
+    conv = Ratios(table, wl.corpus, wl.domain)
+    ref = conv.reference
+    where = f"{wl.corpus}" + (f"/{wl.domain}" if wl.domain else "")
+    rows = []
+    for card in cards:
+        assert card.tokenizer is not None
+        tok = registry.get(card.tokenizer)
+        rate = fxr.rate(card.currency, cur)
+
+        english = _priced(wl, conv, card, tok.id, ref)
+        for lang, share in wl.languages.items():
+            rc = _priced(wl, conv, card, tok.id, lang)
+            r = conv.row(lang, tok.id)
+            per_request = rc.cost * float(rate)
+            eng_per_request = english.cost * float(rate)
+            month = per_request * wl.requests_per_month * share
+            eng_month = eng_per_request * wl.requests_per_month * share
+            rows.append({
+                "model": card.model, "name": card.name, "provider": card.provider, "language": lang, "share": share,
+                "tokenizer": tok.id, "tokenizer_status": tok.status,
+                "input_tokens": rc.input_tokens, "output_tokens": rc.output_tokens,
+                "premium": float(r.premium), "premium_low": float(r.premium_low), "premium_high": float(r.premium_high),
+                "cost_per_request": per_request, "english_cost_per_request": eng_per_request,
+                "cost_per_month": month, "english_cost_per_month": eng_month,
+                "language_tax": month - eng_month,
+                "language_tax_share": (month - eng_month) / month if month else 0.0,
+                "cost_per_month_at_growth": month * wl.growth,
+                "currency": cur, "fx_date": fxr.date.isoformat() if cur != card.currency else "",
+                "rates_origin": card.origin, "rates_source": card.source,
+                "rates_checked": card.checked.isoformat() if card.checked else "",
+                "ratio_source": f"{where} ({r.signature})", "notes": "; ".join(rc.notes),
+            })
+    df = pd.DataFrame(rows)
+    if df.empty:
+        raise TokeffError("no models to price")
+    df["rank"] = df.groupby("language")["cost_per_request"].rank(method="min").astype(int)
+    totals = df.groupby("model")["cost_per_month"].sum()
+    df["model_cost_per_month"] = df["model"].map(totals)
+    if wl.revenue_per_month is not None and wl.revenue_per_month > 0:
+        revenue = wl.revenue_per_month  # in the workload's currency
+        revenue_cur = revenue * float(fxr.rate(wl.currency, cur))
+        df["gross_margin"] = (revenue_cur - df["model_cost_per_month"]) / revenue_cur
+    else:
+        df["gross_margin"] = float("nan")
+    df = df.sort_values(["language", "rank", "model"], kind="stable").reset_index(drop=True)
+    df.attrs["workload"] = wl.name
+    return df[COST_COLUMNS]
+
+
+def _priced(wl: Workload, conv: Ratios, card: RateCard, tokenizer: str, lang: str) -> RequestCost:
+    """One request of the workload in `lang` on `card`'s model."""
+    tin = conv.tokens(wl.input, lang, tokenizer, "input")
+    tout = conv.tokens(wl.output, lang, tokenizer, "output")
+    if wl.output_cap_tokens is not None:
+        tout = min(tout, wl.output_cap_tokens)
+    return request_cost(card, tin, tout, cached_share=wl.cached_share, batch_share=wl.batch_share)
+
+
+def pivot_break_even(workload: Workload | str | Path, main: str, translator: str, language: str,
+                     ratios: pd.DataFrame | str | Path | None = None, *, rates: RateBook | None = None,
+                     fx: Fx | None = None) -> dict[str, object]:
+    """Should we translate to English first? Compares one request done directly in `language` on
+    `main` with: `translator` turns the input into English, `main` answers in English, and
+    `translator` turns the answer back. Returns both costs (USD), the measured premium of
+    `main` for the language, and the break-even premium above which pivoting is cheaper
+    (direct cost scales with the premium: direct = premium x English cost on `main`)."""
+    wl = workload if isinstance(workload, Workload) else load_workload(workload)
+    book = rates or load_rates()
+    lang = normalize_language(language)
+    if not isinstance(ratios, pd.DataFrame):  # measure (or read) once for the three pricings below
+        toks = [book.card(m).tokenizer for m in (main, translator)]
+        ratios = ratio_table_for(wl, [load_registry().get(t).id for t in toks if t], ratios)
+    direct = cost(wl.model_copy(update={"languages": {lang: 1.0}, "currency": "USD"}), [main], ratios,
+                  rates=book, fx=fx)
+    both = cost(wl.model_copy(update={"languages": {lang: 1.0}, "currency": "USD", "cached_share": 0.0,
+                                      "batch_share": 0.0}), [main, translator], ratios, rates=book, fx=fx)
+    ref = Ratios(ratios, wl.corpus, wl.domain).reference
+    eng = cost(wl.model_copy(update={"languages": {ref: 1.0}, "currency": "USD"}), [main, translator], ratios,
+               rates=book, fx=fx)
+
+    def get(df: pd.DataFrame, model: str, col: str) -> float:
+        return float(df.loc[df["model"] == model, col].iloc[0])
+
+    m_card, t_card = book.card(main), book.card(translator)
+    # translator: input (lang) -> English; answer (English) -> lang
+    t_in_lang, t_out_lang = get(both, translator, "input_tokens"), get(both, translator, "output_tokens")
+    t_in_en, t_out_en = get(eng, translator, "input_tokens"), get(eng, translator, "output_tokens")
+    translate = request_cost(t_card, t_in_lang, t_in_en).cost + request_cost(t_card, t_out_en, t_out_lang).cost
+    main_en = get(eng, main, "cost_per_request")
+    pivot = main_en + translate
+    direct_cost = get(direct, main, "cost_per_request")
+    premium = get(direct, main, "premium")
+    break_even = pivot / main_en if main_en else float("inf")
+    return {"language": lang, "main": m_card.model, "translator": t_card.model,
+            "direct_cost_per_request": direct_cost, "pivot_cost_per_request": pivot,
+            "translation_cost_per_request": translate, "english_cost_per_request": main_en,
+            "premium": premium, "break_even_premium": break_even,
+            "cheaper": "pivot through English" if pivot < direct_cost else "direct"}
+

@@ -1,0 +1,115 @@
+"""Workloads: how much a team sends and receives per request, how often, in which languages.
+
+A workload file (YAML, validated with pydantic) states sizes in any unit that means content:
+tokens of a named tokenizer in a named language, characters of a language, English words, or
+English tokens of the same content. tokeff converts each to every model's tokens in every
+language through the measured same-content ratios of the workload's corpus."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tokeff._util.yamlio import first_error, read_yaml
+from tokeff.corpora.languages import normalize_language
+from tokeff.errors import TokeffError
+
+
+class WorkloadError(TokeffError):
+    """A workload file or value that cannot be used."""
+
+
+class Size(BaseModel):
+    """One request's input or output, in exactly one unit of content."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    tokens: float | None = Field(default=None, ge=0, description="tokens of `tokenizer` in `language`")
+    chars: float | None = Field(default=None, ge=0, description="characters of `language`")
+    english_words: float | None = Field(default=None, ge=0, description="English words of the same content")
+    english_tokens: float | None = Field(default=None, ge=0, description="English tokens of `tokenizer`")
+    tokenizer: str | None = None
+    language: str | None = None
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> Size:
+        given = [k for k in ("tokens", "chars", "english_words", "english_tokens") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of tokens, chars, english_words, english_tokens (got {given or 'none'})")
+        if given[0] in ("tokens", "english_tokens") and not self.tokenizer:
+            raise ValueError(f"{given[0]} needs `tokenizer` (whose tokens they are)")
+        if given[0] in ("tokens", "chars") and not self.language:
+            raise ValueError(f"{given[0]} needs `language` (which language's {given[0]})")
+        if self.language:
+            self.language = normalize_language(self.language)
+        return self
+
+    @property
+    def unit(self) -> str:
+        return next(k for k in ("tokens", "chars", "english_words", "english_tokens") if getattr(self, k) is not None)
+
+    @property
+    def amount(self) -> float:
+        value = getattr(self, self.unit)
+        assert value is not None
+        return float(value)
+
+
+class Workload(BaseModel):
+    """A workload to price (see the module docstring and README)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    name: str = "workload"
+    corpus: str = Field(default="sample", description="corpus whose measured ratios convert sizes")
+    domain: str | None = Field(default=None, description="a domain within that corpus (optional)")
+    requests_per_month: float = Field(gt=0)
+    input: Size
+    output: Size
+    output_cap_tokens: float | None = Field(default=None, gt=0, description="max output tokens per request")
+    cached_share: float = Field(default=0.0, ge=0, le=1, description="share of input tokens that are a cached prefix")
+    batch_share: float = Field(default=0.0, ge=0, le=1, description="share of requests sent through batch")
+    languages: dict[str, float] = Field(default_factory=lambda: {"en": 1.0}, description="language mix")
+    growth: float = Field(default=1.0, gt=0, description="volume multiplier for the what-if column")
+    revenue_per_month: float | None = Field(default=None, ge=0)
+    currency: str = "USD"
+
+    @field_validator("languages")
+    @classmethod
+    def _mix(cls, v: dict[str, float]) -> dict[str, float]:
+        if not v:
+            raise ValueError("the language mix is empty")
+        out: dict[str, float] = {}
+        for tag, share in v.items():
+            if not math.isfinite(share):
+                raise ValueError(f"share of {tag} is not a number")
+            if share < 0:
+                raise ValueError(f"share of {tag} is negative")
+            out[normalize_language(tag)] = out.get(normalize_language(tag), 0.0) + share
+        total = sum(out.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"language shares add up to {total:g}, not 1")
+        return out
+
+    @field_validator("currency")
+    @classmethod
+    def _upper(cls, v: str) -> str:
+        return v.upper()
+
+
+def parse_workload(data: object, source: str = "<workload>") -> Workload:
+    try:
+        return Workload.model_validate(data)
+    except ValidationError as exc:
+        raise WorkloadError(f"{source}: {first_error(exc)}") from exc
+
+
+def load_workload(path: str | os.PathLike[str]) -> Workload:
+    p = Path(path)
+    raw = read_yaml(p, WorkloadError, "workload file")
+    if not isinstance(raw, dict):
+        raise WorkloadError(f"{p}: expected a mapping of workload fields")
+    return parse_workload(raw, str(p))

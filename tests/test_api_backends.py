@@ -24,7 +24,8 @@ from tokeff.errors import NetworkDisabledError, RegistryError, TokenizerUnavaila
 from tokeff.study.counting import count_segments, count_texts
 from tokeff.tokenizers.backends import api_backend
 from tokeff.tokenizers.backends.api_backend import ApiCountError, CountOnlyError
-from tokeff.tokenizers.registry import API_COUNT_METHOD, fingerprint_of, parse_registry
+from tokeff.tokenizers.entries import API_COUNT_METHOD, fingerprint_of
+from tokeff.tokenizers.registry import parse_registry
 from tokeff.tokenizers.tokenizer import Tokenizer, availability
 
 from .conftest import CJK_SAMPLES, PARALLEL

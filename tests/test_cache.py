@@ -149,7 +149,7 @@ def test_cache_clear_also_removes_validated_snapshots() -> None:
     _load_cached.cache_clear()
     load_registry(plugins=False)
     text = tokeff.tokenizers.registry.data_path("tokenizer_registry.yaml").read_text(encoding="utf-8")
-    snap = snapshot_path(text, "registry", tokeff.tokenizers.registry.__file__)
+    snap = snapshot_path(text, "registry", *tokeff.tokenizers.registry.SCHEMA_FILES)
     assert snap is not None and snap.is_file()
     res = CliRunner().invoke(app, ["cache", "clear"])
     assert res.exit_code == 0 and "validated-file snapshots" in res.output and not snap.exists()

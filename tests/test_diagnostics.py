@@ -14,13 +14,11 @@ from tokeff._util.cache import CountCache, text_key
 from tokeff.corpora.corpus import Column, build_corpus
 from tokeff.tokenizers.diagnostics import (
     DIAGNOSTIC_COLUMNS,
-    _byte_decoder,
-    _parse_spt,
     apply_exclusions,
     diagnose,
     diagnose_texts,
-    inspector_for,
 )
+from tokeff.tokenizers.inspect import _byte_decoder, _parse_spt, inspector_for
 
 ROSE = "薔薇が咲いた。"  # 薔 and 咲 are split mid-character by o200k_base
 

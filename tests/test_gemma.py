@@ -166,7 +166,7 @@ def test_agrees_with_llama_cpp_algorithm(hf, vocab: GGUFVocab) -> None:  # type:
 
 
 def test_loads_through_tokeff(converted: Path) -> None:
-    from tokeff.tokenizers.registry import FileSource, TokenizerEntry
+    from tokeff.tokenizers.entries import FileSource, TokenizerEntry
     from tokeff.tokenizers.tokenizer import Tokenizer
 
     entry = TokenizerEntry(id="gemma3-test", family="gemma", status="exact", backend="tokenizers",

@@ -268,7 +268,7 @@ def test_same_id_in_two_registries_is_two_tokenizers(tmp_path: Path) -> None:
 
 
 def test_online_switch_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tokeff.tokenizers.tokenizer import online_allowed
+    from tokeff._util.settings import online_allowed
 
     assert online_allowed() is False
     monkeypatch.setenv("TOKEFF_ONLINE", "1")

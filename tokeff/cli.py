@@ -19,6 +19,7 @@ from tokeff.corpora.languages import normalize_language
 from tokeff.corpora.loaders import shipped_manifests
 from tokeff.errors import TokeffError
 from tokeff.study.run import DEFAULT_RESAMPLES, DEFAULT_SEED, frame_rows, resolve_tokenizers
+from tokeff.study.signature import Signature
 from tokeff.tokenizers.registry import load_registry
 from tokeff.tokenizers.tokenizer import availability, get_tokenizer
 from tokeff.version import __version__
@@ -178,9 +179,11 @@ def _measure_stream(corpus: list[str] | None, tokenizer: list[str] | None, langu
 
 
 def _print_ratios(rows: list[dict[str, object]]) -> None:
-    t = Table(title="Same-content token premium vs " + (str(rows[0]["reference"]) if rows else "en"),
-              caption=str(rows[0]["signature"]).split("|tok:")[0] + "|... (full signature per row in --out)"
-              if rows else None)
+    caption = None
+    if rows:
+        head = Signature.of_row(rows[0]).head(corpus=str(rows[0]["corpus"]), corpus_digest=str(rows[0]["corpus_digest"]))
+        caption = head + "|... (full signature per row in --out)"
+    t = Table(title="Same-content token premium vs " + (str(rows[0]["reference"]) if rows else "en"), caption=caption)
     for col, just in [("corpus", "left"), ("domain", "left"), ("language", "left"), ("tokenizer", "left"),
                       ("premium [95% CI]", "right"), ("chars/token", "right"), ("tokens/1k ref words", "right"),
                       ("segments", "right")]:

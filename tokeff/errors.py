@@ -49,3 +49,46 @@ class ZeroReferenceTokensError(TokeffError, ZeroDivisionError):
 
 class NetworkDisabledError(TokenizerUnavailableError):
     """The operation needs the network and the user has not allowed it."""
+
+
+class UsageError(TokeffError, ValueError):
+    """An argument that cannot be used as given (an option's value, a table of the wrong shape)."""
+
+
+class CountOnlyError(TokenizerUnavailableError, NotImplementedError):
+    """encode/decode asked of a tokenizer that is only reachable through a count API."""
+
+
+class ApiCountError(TokeffError):
+    """A count API refused a request, or kept failing after the bounded retries."""
+
+
+class GGUFError(TokeffError):
+    """A GGUF file that is not the vocabulary it should be."""
+
+
+class SegmenterUnavailableError(TokenizerUnavailableError):
+    """A word segmenter's package is not installed."""
+
+
+class RatesError(TokeffError):
+    """The rates file is malformed."""
+
+
+class UnknownModelError(TokeffError, KeyError):
+    """A model id that is neither in model_rates.yaml nor in genai-prices."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class UnpricedModelError(TokeffError):
+    """A model tokeff knows of but has no rate for."""
+
+
+class CurrencyError(TokeffError):
+    """A currency with no FX rate, or a malformed FX file."""
+
+
+class WorkloadError(TokeffError):
+    """A workload file or value that cannot be used."""

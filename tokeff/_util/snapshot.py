@@ -19,14 +19,14 @@ from tokeff._util.paths import cache_dir
 from tokeff.version import __version__
 
 
-def snapshot_path(text: str, kind: str, schema_file: str) -> Path | None:
-    """Where the validated form of `text` (a `kind` of file whose schema is in `schema_file`)
-    is kept; None when the schema's code cannot be read."""
+def snapshot_path(text: str, kind: str, *schema_files: str) -> Path | None:
+    """Where the validated form of `text` (a `kind` of file whose schema and validation are the
+    code of `schema_files`) is kept; None when that code cannot be read."""
     try:
-        code = Path(schema_file).read_bytes()
+        code = [Path(f).read_bytes() for f in schema_files]
     except OSError:
         return None
-    h = hashlib.sha256(b"\0".join([text.encode("utf-8"), __version__.encode(), code])).hexdigest()
+    h = hashlib.sha256(b"\0".join([text.encode("utf-8"), __version__.encode(), *code])).hexdigest()
     return cache_dir() / "validated" / f"{kind}-{h[:32]}.json"
 
 

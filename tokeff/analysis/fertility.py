@@ -35,9 +35,9 @@ import pandas as pd
 
 from tokeff._util.cache import CountCache
 from tokeff.corpora.corpus import Corpus
-from tokeff.errors import LanguageError, TokenizerUnavailableError
+from tokeff.errors import LanguageError, SegmenterUnavailableError
 from tokeff.study.counting import count_segments
-from tokeff.tokenizers.tokenizer import Tokenizer, get_tokenizer
+from tokeff.tokenizers.tokenizer import Tokenizer
 
 FERTILITY_COLUMNS = ["corpus", "language", "tokenizer", "words", "tokens", "fertility", "segmenter",
                      "segmenter_version", "unit"]
@@ -46,10 +46,6 @@ NOTE = ("fertility (tokens per word) is secondary: words are not the same unit a
 
 # Scripts written without spaces between words that no shipped segmenter handles.
 _UNSEGMENTED = {"th", "lo", "km", "my", "bo", "dz"}
-
-
-class SegmenterUnavailableError(TokenizerUnavailableError):
-    """A word segmenter's package is not installed."""
 
 
 @dataclass(frozen=True)
@@ -198,13 +194,10 @@ def fertility(corpus: str | Corpus | Sequence[str | Corpus],
 
     Secondary to the premium (see NOTE). `segmenters` overrides the segmenter of a language
     (a name from `get_segmenter` or a Segmenter)."""
-    from tokeff.corpora.loaders import load_corpora
+    from tokeff.study.run import load_study, open_cache
 
-    items = [corpus] if isinstance(corpus, str | Corpus) else list(corpus)
-    corpora = load_corpora(items, list(languages) if languages else None, online=online)  # type: ignore[arg-type]
-    names = [tokenizers] if isinstance(tokenizers, str | Tokenizer) else list(tokenizers)
-    toks = list({t.id: t for t in (get_tokenizer(n, online=online) for n in names)}.values())
-    store = cache if isinstance(cache, CountCache) else (CountCache() if cache else None)
+    corpora, toks = load_study(corpus, tokenizers, None, languages=languages, online=online)
+    store = open_cache(cache)
     rows = []
     for c in corpora:
         words = word_counts(c, segmenters)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from tokeff.corpora.languages import normalize_language
 from tokeff.errors import LanguageError, ZeroReferenceTokensError
-from tokeff.study.stats import Resampler
+from tokeff.study.stats import FloatArray, Resampler
 
 PROXY_CHECK_COLUMNS = [
     "corpus", "language", "reference", "proxy", "api", "segments", "proxy_tokens", "api_tokens",
@@ -87,7 +87,7 @@ def compare_proxy_to_api(proxy_counts: pd.DataFrame, api_counts: pd.DataFrame | 
                 docs = [f"{c}\x00{d}" if d else "" for c, d in zip(lpart["corpus"], lpart["doc_id"].astype(str),
                                                                     strict=True)]
             rs = Resampler.make(docs, len(lpart), n_resamples, seed)
-            low, high = _ratio_ci(rs, lp, rp, la, ra)
+            low, high = rs.ci_of(_premium_ratio, lp, rp, la, ra)
             ratio = prem_p / prem_a
             out.append({
                 "corpus": corpus, "language": lang, "reference": ref, "proxy": proxy_id, "api": api_id,
@@ -99,19 +99,9 @@ def compare_proxy_to_api(proxy_counts: pd.DataFrame, api_counts: pd.DataFrame | 
     return pd.DataFrame(out, columns=PROXY_CHECK_COLUMNS)
 
 
-def _ratio_ci(rs: Resampler, lp: np.ndarray, rp: np.ndarray, la: np.ndarray, ra: np.ndarray,
-              alpha: float = 0.05) -> tuple[float, float]:
-    """Percentile CI of (sum lp / sum rp) / (sum la / sum ra) under one paired resampling."""
-    if len(rs.indices) == 0:
-        return float("nan"), float("nan")
-    sums = [rs.cluster_sums(x)[rs.indices].sum(axis=1) for x in (lp, rp, la, ra)]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = (sums[0] / sums[1]) / (sums[2] / sums[3])
-    ratios = ratios[np.isfinite(ratios)]
-    if ratios.size == 0:
-        return float("nan"), float("nan")
-    low, high = np.percentile(ratios, [100 * alpha / 2, 100 * (1 - alpha / 2)])
-    return float(low), float(high)
+def _premium_ratio(lp: FloatArray, rp: FloatArray, la: FloatArray, ra: FloatArray) -> FloatArray:
+    """(proxy premium) / (api premium) of resampled sums."""
+    return (lp / rp) / (la / ra)
 
 
 def worst_languages(check: pd.DataFrame, languages: Sequence[str] | None = None) -> pd.DataFrame:

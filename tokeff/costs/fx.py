@@ -13,11 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tokeff._util.paths import data_path
 from tokeff._util.yamlio import first_error, read_yaml
-from tokeff.errors import TokeffError
-
-
-class CurrencyError(TokeffError):
-    """A currency with no FX rate, or a malformed FX file."""
+from tokeff.errors import CurrencyError
 
 
 class FxFile(BaseModel):

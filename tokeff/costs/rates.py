@@ -19,24 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tokeff._util.paths import data_path
 from tokeff._util.yamlio import read_yaml
-from tokeff.errors import TokeffError
+from tokeff.errors import RatesError, UnknownModelError, UnpricedModelError
 
 MTOK = Decimal(1_000_000)
-
-
-class RatesError(TokeffError):
-    """The rates file is malformed."""
-
-
-class UnknownModelError(TokeffError, KeyError):
-    """A model id that is neither in model_rates.yaml nor in genai-prices."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
-
-
-class UnpricedModelError(TokeffError):
-    """A model tokeff knows of but has no rate for."""
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tokeff._util.yamlio import first_error, read_yaml
 from tokeff.corpora.languages import normalize_language
-from tokeff.errors import TokeffError
-
-
-class WorkloadError(TokeffError):
-    """A workload file or value that cannot be used."""
+from tokeff.errors import WorkloadError
 
 
 class Size(BaseModel):

@@ -26,6 +26,8 @@ from tokeff.report import charts
 from tokeff.report.export import write_table
 from tokeff.report.schemas import SCHEMA_VERSION, ratio_json_schema
 from tokeff.study.run import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers, run_study
+from tokeff.study.signature import Signature
+from tokeff.study.stats import Resampler
 from tokeff.tokenizers.registry import load_registry
 from tokeff.tokenizers.tokenizer import Tokenizer, availability
 from tokeff.version import __version__
@@ -217,8 +219,11 @@ def _context(ratios: pd.DataFrame, costs: pd.DataFrame, multipliers: pd.DataFram
     domain_rows = ratios[(ratios["tokenizer"] == first) & (ratios["language"] != ref)]
     domains = domain_rows.pivot(index="corpus", columns="language", values="premium")
     signatures = sorted(set(ratios["signature"]))
-    first_sig = str(head["signature"].iloc[0]) if len(head) else ""
-    table_signature = "|".join(p for p in first_sig.split("|") if not p.startswith("tok:"))
+    table_signature = ""
+    if len(head):  # what every row of the headline corpus shares (each tokenizer's part: Signatures)
+        r = head.iloc[0]
+        table_signature = Signature.of_row(r).format(corpus=str(r["corpus"]), corpus_digest=str(r["corpus_digest"]),
+                                                     ci_unit=Resampler.unit_of(str(r["ci_method"])))
     return {
         "title": "tokeff language-cost report", "manifest": manifest, "workload": wl, "currency": cur,
         "headline": headline, "answers": answers, "headline_tokenizer": first,

@@ -21,6 +21,7 @@ import pandas as pd
 
 from tokeff.corpora.corpus import Corpus
 from tokeff.errors import TokeffError
+from tokeff.tokenizers.backends import BACKENDS
 from tokeff.tokenizers.tokenizer import Tokenizer, get_tokenizer
 
 Engine = Literal["local", "datasets", "dask"]
@@ -40,7 +41,7 @@ def distributed_counts(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer
     """{tokenizer id: {text: tokens}} for every distinct text of `corpora`, counted on `engine`."""
     ids = [t.id for t in tokenizers]
     for t in tokenizers:
-        if t.entry.backend == "transformers" or not t.entry.fingerprint():
+        if not BACKENDS[t.entry.backend].portable or not t.entry.fingerprint():
             raise TokeffError(f"{t.id}: only registry tokenizers with pinned files can be counted on workers")
     distinct = list(dict.fromkeys(t for c in corpora for texts in c.texts.values() for t in texts))
     shards = _shards(distinct, shard_size)

@@ -14,6 +14,7 @@ from tokeff.corpora.corpus import Corpus
 from tokeff.corpora.languages import normalize_language
 from tokeff.corpora.loaders import load_corpora
 from tokeff.errors import LanguageError, TokeffError, UnknownTokenizerError
+from tokeff.study.signature import Signature
 from tokeff.tokenizers.registry import Registry, load_registry
 from tokeff.tokenizers.tokenizer import Tokenizer, get_tokenizer
 from tokeff.version import __version__
@@ -79,14 +80,22 @@ def load_study(corpus: CorpusLike | Sequence[CorpusLike] | None,
     return corpora, resolve_tokenizers(tokenizers, registry, online=online)
 
 
+def open_cache(cache: bool | CountCache) -> CountCache | None:
+    """The count cache an API call's `cache` argument asks for: the one given, the default one
+    (True), or none (False)."""
+    return cache if isinstance(cache, CountCache) else (CountCache() if cache else None)
+
+
 class Study:
     """What one measuring run produced: the per-segment table (counted on first use when the
     ratio rows came from the cache), the ratio table (as rows, and as pandas on first use), and
     the diagnostics table (when asked for)."""
 
     def __init__(self, segment_table: SegmentTable | Callable[[], SegmentTable], rows: list[Row],
-                 diagnostics: pd.DataFrame | None = None, table: pd.DataFrame | None = None) -> None:
+                 signature: Signature, diagnostics: pd.DataFrame | None = None,
+                 table: pd.DataFrame | None = None) -> None:
         self._segment_table, self.rows, self.diagnostics = segment_table, rows, diagnostics
+        self.signature = signature
         self._table = table
 
     @property
@@ -143,16 +152,16 @@ def run_study(corpora: Sequence[Corpus], toks: list[Tokenizer], *, reference: st
 
     With a cache, the ratio rows are stored under `study_key` too: the same study on the same
     content is answered from there without counting or resampling again."""
-    ref = normalize_language(reference)
-    n_resamples, seed = int(n_resamples), int(seed)  # plain ints (a numpy integer is fine too)
+    # plain ints (a numpy integer is fine too)
+    sig = Signature(normalize_language(reference), int(n_resamples), int(seed))
     digests = {c.name: c.digest() for c in corpora}
     key = None
     if cache is not None and engine == "local" and not diagnostics:
-        key = study_key(corpora, digests, toks, {"reference": ref, "by": list(by), "with_whole": with_whole,
-                                        "n_resamples": n_resamples, "seed": seed})
+        key = study_key(corpora, digests, toks, {"reference": sig.reference, "by": list(by), "with_whole": with_whole,
+                                                 "n_resamples": sig.n_resamples, "seed": sig.seed})
         stored = cache.get_study(key)
         if stored is not None:
-            return Study(lambda: _count_table(corpora, toks, cache), json.loads(stored))
+            return Study(lambda: _count_table(corpora, toks, cache), json.loads(stored), sig)
     from tokeff.study.counting import count_table
     from tokeff.study.summary import ratio_rows
 
@@ -168,11 +177,10 @@ def run_study(corpora: Sequence[Corpus], toks: list[Tokenizer], *, reference: st
             from tokeff.tokenizers.diagnostics import diagnose_corpora
 
             diag = diagnose_corpora(corpora, toks)
-    common = dict(reference=ref, n_resamples=n_resamples, seed=seed, digests=digests,
-                  tokenizers={t.id: t for t in toks})
-    rows = ratio_rows(segments, by=by, **common)  # type: ignore[arg-type]
+    by_id = {t.id: t for t in toks}
+    rows = ratio_rows(segments, sig, by=by, digests=digests, tokenizers=by_id)
     if by and with_whole:
-        whole = ratio_rows(segments, **common)  # type: ignore[arg-type]
+        whole = ratio_rows(segments, sig, digests=digests, tokenizers=by_id)
         seen: set[tuple[object, ...]] = set()
         kept = []
         for r in [*whole, *rows]:
@@ -183,13 +191,13 @@ def run_study(corpora: Sequence[Corpus], toks: list[Tokenizer], *, reference: st
         rows = kept
     if key is not None and cache is not None:
         cache.put_study(key, json.dumps(rows))
-    study = Study(segments, rows, diag)
+    study = Study(segments, rows, sig, diag)
     if diag is not None:
         from tokeff.tokenizers.diagnostics import apply_exclusions
 
         table = apply_exclusions(study.table, diag)
         table.attrs["diagnostics"] = diag
-        study = Study(segments, frame_rows(table), diag, table)
+        study = Study(segments, frame_rows(table), sig, diag, table)
     return study
 
 
@@ -215,8 +223,7 @@ def measure(corpus: CorpusLike | Sequence[CorpusLike] | None = None,
     `engine="datasets"` or `"dask"` counts on that engine with `workers` processes (or the dask
     scheduler at `address`); the numbers are the same as with the local engine."""
     corpora, toks = load_study(corpus, tokenizers, reference, languages=languages, online=online, registry=registry)
-    store = cache if isinstance(cache, CountCache) else (CountCache() if cache else None)
-    return run_study(corpora, toks, reference=reference, by=by, n_resamples=n_resamples, seed=seed, cache=store,
+    return run_study(corpora, toks, reference=reference, by=by, n_resamples=n_resamples, seed=seed, cache=open_cache(cache),
                      progress=progress, engine=engine, workers=workers, address=address,
                      diagnostics=diagnostics).table
 
@@ -247,8 +254,8 @@ def summarize(segments: pd.DataFrame | SegmentTable, *, reference: str = "en", b
     from tokeff.study.summary import ratio_rows
 
     table = segments if isinstance(segments, SegmentTable) else SegmentTable.from_frame(segments)
-    rows = ratio_rows(table, reference=normalize_language(reference), by=by, n_resamples=n_resamples, seed=seed,
-                      digests=digests, tokenizers=tokenizers, cluster_label=cluster_label)
+    sig = Signature(normalize_language(reference), int(n_resamples), int(seed))
+    rows = ratio_rows(table, sig, by=by, digests=digests, tokenizers=tokenizers, cluster_label=cluster_label)
     return rows_frame(rows)
 
 

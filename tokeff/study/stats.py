@@ -14,7 +14,7 @@ Counts are resampled, never re-tokenized."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,8 +54,20 @@ class Resampler:
     n_clusters: int
     n_resamples: int
     seed: int
-    method: str
+    unit: str  # what is resampled: "segment", or the clusters' label ("doc", "block of 1000 segments")
     kept: IntArray | None = None  # the whole (n_resamples, n_clusters) draw, when small enough
+
+    @property
+    def method(self) -> str:
+        """How the CI is made, as the ratio table's `ci_method` column says it."""
+        if self.unit == "segment":
+            return "paired-bootstrap(segment)"
+        return f"paired-cluster-bootstrap({self.unit})"
+
+    @staticmethod
+    def unit_of(method: str) -> str:
+        """The resampled unit a `ci_method` value names (the inverse of `method`)."""
+        return method[method.find("(") + 1 : method.rfind(")")] if "(" in method else method
 
     @classmethod
     def make(cls, doc_ids: list[str] | None, n_segments: int, n_resamples: int = 1000,
@@ -84,13 +96,13 @@ class Resampler:
             rank = np.empty(len(uniq), dtype=np.int64)
             rank[np.argsort(first, kind="stable")] = np.arange(len(uniq))
             codes = rank[inverse.reshape(-1)]
-            n, method = len(uniq), f"paired-cluster-bootstrap({label or 'doc'})"
+            n, unit = len(uniq), label or "doc"
         else:
-            codes, n, method = np.arange(n_segments, dtype=np.int64), n_segments, "paired-bootstrap(segment)"
+            codes, n, unit = np.arange(n_segments, dtype=np.int64), n_segments, "segment"
         kept = None
         if 0 < n_resamples * n <= _KEEP_DRAWS:
             kept = np.random.default_rng(seed).integers(0, n, size=(n_resamples, n)).astype(np.int64)
-        return cls(codes, n, n_resamples, seed, method, kept)
+        return cls(codes, n, n_resamples, seed, unit, kept)
 
     @property
     def indices(self) -> IntArray:
@@ -115,17 +127,25 @@ class Resampler:
 
     def ci(self, target: npt.ArrayLike, reference: npt.ArrayLike, alpha: float = 0.05) -> tuple[float, float]:
         """Percentile CI of the ratio of sums under paired resampling."""
+        return self.ci_of(np.divide, target, reference, alpha=alpha)
+
+    def ci_of(self, statistic: Callable[..., FloatArray], *values: npt.ArrayLike,
+              alpha: float = 0.05) -> tuple[float, float]:
+        """Percentile CI of `statistic(*resampled sums)`: each array of `values` (one number per
+        segment) is summed per cluster, and every resample applies the same draw to all of them
+        (paired). Resamples whose statistic is not finite are left out; none left: NaN."""
         if self.n_resamples <= 0:
             return (float("nan"), float("nan"))
-        t = self.cluster_sums(target)
-        r = self.cluster_sums(reference)
+        sums = [self.cluster_sums(v) for v in values]
         parts = []
         for idx in self._blocks():
             with np.errstate(divide="ignore", invalid="ignore"):
-                parts.append(t[idx].sum(axis=1) / r[idx].sum(axis=1))
-        ratios = np.concatenate(parts)
-        ratios = ratios[np.isfinite(ratios)]
-        low, high = np.percentile(ratios, [100 * alpha / 2, 100 * (1 - alpha / 2)])
+                parts.append(statistic(*(s[idx].sum(axis=1) for s in sums)))
+        stats = np.concatenate(parts)
+        stats = stats[np.isfinite(stats)]
+        if stats.size == 0:
+            return (float("nan"), float("nan"))
+        low, high = np.percentile(stats, [100 * alpha / 2, 100 * (1 - alpha / 2)])
         return float(low), float(high)
 
 

@@ -26,6 +26,7 @@ from tokeff.errors import AlignmentError, CorpusError
 from tokeff.study.counting import count_table
 from tokeff.study.run import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers, rows_frame
 from tokeff.study.segments import SEGMENT_COLUMNS, SegmentTable
+from tokeff.study.signature import Signature
 from tokeff.study.stats import IntArray, Resampler
 from tokeff.study.summary import Block, group_rows
 from tokeff.tokenizers.tokenizer import Tokenizer
@@ -263,11 +264,12 @@ def measure_stream(folder: str | os.PathLike[str], tokenizers: Sequence[str | To
         raise CorpusError(f"{docs}:{again}: document {doc!r} starts again after other documents (its segments "
                           f"before ended at line {ended}); --stream needs each document's segments together")
     label = None if docs is not None else f"block of {block} segments"
-    resampler = Resampler.from_codes(np.arange(sums.n), sums.n, n_resamples, seed, label=label)
+    sig = Signature(ref, int(n_resamples), int(seed))
+    resampler = Resampler.from_codes(np.arange(sums.n), sums.n, sig.n_resamples, sig.seed, label=label)
     blocks = [Block(lang, tok_id, sums.tokens((lang, tok_id)), start, chars[lang], nbytes[lang])
               for lang, tok_id in pairs]
     domain = next(iter(domains)) if len(domains) == 1 else "mixed"
-    rows = group_rows(man.name, domain, ref, blocks, resampler, ref_words=ref_words, ref_chars=chars[ref],
+    rows = group_rows(man.name, domain, blocks, resampler, sig, ref_words=ref_words, ref_chars=chars[ref],
                       digest=digest.hexdigest(), tokenizers={t.id: t for t in toks})
     return rows_frame(rows)
 

@@ -13,21 +13,44 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tokeff.errors import LanguageError
+from tokeff.errors import LanguageError, UsageError
 from tokeff.study.segments import SegmentTable
-from tokeff.study.signature import signature
+from tokeff.study.signature import Signature
 from tokeff.study.stats import IntArray, Resampler, premium
 
 if TYPE_CHECKING:
     from tokeff.tokenizers.tokenizer import Tokenizer
 
-RATIO_COLUMNS = [
-    "corpus", "domain", "language", "tokenizer", "status", "segments", "chars", "bytes", "tokens",
-    "chars_per_token", "bytes_per_token", "tokens_per_segment",
-    "premium", "premium_low", "premium_high", "reference", "reference_tokens",
-    "tokens_per_1k_ref_words", "tokens_per_1k_ref_chars",
-    "ci_method", "clusters", "n_resamples", "seed", "corpus_digest", "tokenizer_fingerprint", "signature",
-]
+# The ratio table's columns: JSON type and meaning (the export schema is built from this).
+RATIO_FIELDS: dict[str, tuple[str, str]] = {
+    "corpus": ("string", "corpus name (a shipped corpus, a file stem, or `all-shipped` for the pooled corpora)"),
+    "domain": ("string", "domain of the rows (`mixed` when a corpus spans several)"),
+    "language": ("string", "BCP-47 tag of the language measured"),
+    "tokenizer": ("string", "tokenizer id in tokenizer_registry.yaml"),
+    "status": ("string", "exact | proxy | api: whether the tokenizer is the provider's own"),
+    "segments": ("integer", "aligned segments counted"),
+    "chars": ("integer", "Unicode code points of the language's side"),
+    "bytes": ("integer", "UTF-8 bytes of the language's side"),
+    "tokens": ("integer", "tokens of the language's side (no special tokens)"),
+    "chars_per_token": ("number", "chars / tokens"),
+    "bytes_per_token": ("number", "bytes / tokens"),
+    "tokens_per_segment": ("number", "tokens / segments"),
+    "premium": ("number", "tokens / reference_tokens: same content, same tokenizer (ratio of sums)"),
+    "premium_low": ("number", "2.5th percentile of the paired (document-clustered) bootstrap"),
+    "premium_high": ("number", "97.5th percentile of the paired (document-clustered) bootstrap"),
+    "reference": ("string", "reference language of the premium"),
+    "reference_tokens": ("integer", "tokens of the reference side of the same segments"),
+    "tokens_per_1k_ref_words": ("number", "tokens per 1,000 whitespace words of the reference side"),
+    "tokens_per_1k_ref_chars": ("number", "tokens per 1,000 characters of the reference side"),
+    "ci_method": ("string", "how the CI was resampled"),
+    "clusters": ("integer", "bootstrap units (documents, or segments)"),
+    "n_resamples": ("integer", "bootstrap resamples"),
+    "seed": ("integer", "bootstrap seed"),
+    "corpus_digest": ("string", "sha256 of the corpus content measured"),
+    "tokenizer_fingerprint": ("string", "sha256 over the tokenizer's files and settings"),
+    "signature": ("string", "sacrebleu-style summary of everything that produced the row"),
+}
+RATIO_COLUMNS = list(RATIO_FIELDS)
 Row = dict[str, object]
 
 
@@ -44,11 +67,12 @@ class Block:
     bytes: int
 
 
-def group_rows(corpus: str, domain: str, reference: str, blocks: Sequence[Block], resampler: Resampler, *,
+def group_rows(corpus: str, domain: str, blocks: Sequence[Block], resampler: Resampler, signature: Signature, *,
                ref_words: int, ref_chars: int, digest: str = "",
                tokenizers: Mapping[str, Tokenizer] | None = None) -> list[Row]:
     """The ratio rows of one group (a corpus, or a corpus x domain): each block against the
-    reference block of its tokenizer, CIs from `resampler`'s shared draws."""
+    block of `signature.reference` of its tokenizer, CIs from `resampler`'s shared draws."""
+    reference = signature.reference
     refs = {b.tokenizer: b.tokens for b in blocks if b.language == reference}
     rows: list[Row] = []
     for b in blocks:
@@ -62,7 +86,6 @@ def group_rows(corpus: str, domain: str, reference: str, blocks: Sequence[Block]
         p = premium(t, ref_tokens, what=what)
         low, high = (1.0, 1.0) if b.language == reference else resampler.ci(t, ref_tokens)
         total = int(t.sum())
-        n_resamples, seed = resampler.n_resamples, resampler.seed
         rows.append({
             "corpus": corpus, "domain": domain, "language": b.language, "tokenizer": b.tokenizer,
             "status": tok.status if tok is not None else "",
@@ -75,23 +98,24 @@ def group_rows(corpus: str, domain: str, reference: str, blocks: Sequence[Block]
             "tokens_per_1k_ref_words": 1000 * total / ref_words if ref_words else float("nan"),
             "tokens_per_1k_ref_chars": 1000 * total / ref_chars if ref_chars else float("nan"),
             "ci_method": resampler.method, "clusters": resampler.n_clusters,
-            "n_resamples": n_resamples, "seed": seed, "corpus_digest": digest,
+            "n_resamples": signature.n_resamples, "seed": signature.seed, "corpus_digest": digest,
             "tokenizer_fingerprint": fp,
-            "signature": signature(corpus=corpus, corpus_digest=digest, reference=reference,
-                                   tokenizer=b.tokenizer, fingerprint=fp, ci_method=resampler.method,
-                                   n_resamples=n_resamples, seed=seed),
+            "signature": signature.format(corpus=corpus, corpus_digest=digest, ci_unit=resampler.unit,
+                                          tokenizer=b.tokenizer, fingerprint=fp),
         })
     return rows
 
 
-def ratio_rows(table: SegmentTable, *, reference: str, by: Sequence[str] = (), n_resamples: int, seed: int,
+def ratio_rows(table: SegmentTable, signature: Signature, *, by: Sequence[str] = (),
                digests: Mapping[str, str] | None = None, tokenizers: Mapping[str, Tokenizer] | None = None,
                cluster_label: str | None = None) -> list[Row]:
     """The ratio rows of a per-segment table, one group per corpus (and per `by` value: domain
-    or doc_id), groups and rows in the order of the table's categories."""
+    or doc_id), groups and rows in the order of the table's categories; `signature` holds the
+    study's reference language and bootstrap settings."""
+    reference = signature.reference
     bad = [b for b in by if b not in ("domain", "doc_id")]
     if bad:
-        raise ValueError(f"by: can group by domain or doc_id, not {bad}")
+        raise UsageError(f"by: can group by domain or doc_id, not {bad}")
     if not len(table):
         return []
     k, num = table.codes, table.numbers
@@ -119,7 +143,7 @@ def ratio_rows(table: SegmentTable, *, reference: str, by: Sequence[str] = (), n
             raise LanguageError(f"corpus {corpus_name!r}: no segments in the reference language {reference}")
         ref_idx = idx[is_ref]
         ref_one = ref_idx[tok[ref_idx] == tok[ref_idx[0]]]
-        resampler = Resampler.from_codes(doc[ref_one], len(ref_one), n_resamples, seed,
+        resampler = Resampler.from_codes(doc[ref_one], len(ref_one), signature.n_resamples, signature.seed,
                                          blank=blank if blank >= 0 else None, label=cluster_label)
         if "domain" in by:
             domain = dom_cats[int(dom[idx[0]])]
@@ -138,7 +162,7 @@ def ratio_rows(table: SegmentTable, *, reference: str, by: Sequence[str] = (), n
                 tokenizer=table.categories["tokenizer"][int(tok[sel[0]])],
                 tokens=tokens[sel], segments=int(n[sel].sum()) if n is not None else len(sel),
                 chars=int(chars[sel].sum()), bytes=int(nbytes[sel].sum())))
-        rows += group_rows(corpus_name, domain, reference, blocks, resampler,
+        rows += group_rows(corpus_name, domain, blocks, resampler, signature,
                            ref_words=int(words[ref_one].sum()), ref_chars=int(chars[ref_one].sum()),
                            digest=(digests or {}).get(corpus_name, ""), tokenizers=tokenizers)
     return rows

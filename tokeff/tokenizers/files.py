@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tokeff._util.paths import resolve_local
 from tokeff.errors import HashMismatchError, TokenizerUnavailableError
-from tokeff.tokenizers.registry import FileSource
+from tokeff.tokenizers.entries import FileSource
 
 
 @dataclass(frozen=True)

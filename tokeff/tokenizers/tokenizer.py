@@ -6,23 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tokeff._util.settings import online_allowed
 from tokeff.errors import EmptyTextError, TokenizerUnavailableError, UnknownTokenizerError
+from tokeff.tokenizers.backends import BACKENDS, Files
 from tokeff.tokenizers.backends.base import Backend as BackendProtocol
-from tokeff.tokenizers.files import FileInfo, locate, parse_tiktoken_ranks, read_verified
-from tokeff.tokenizers.registry import Backend, FileSource, Registry, TokenizerEntry, fingerprint_of, load_registry
-
-
-def online_allowed(online: bool | None = None) -> bool:
-    """Whether tokeff may use the network: explicit argument, else TOKEFF_ONLINE=1."""
-    if online is not None:
-        return online
-    return os.environ.get("TOKEFF_ONLINE", "").lower() in ("1", "true", "yes")
+from tokeff.tokenizers.entries import FileSource, TokenizerEntry, fingerprint_of
+from tokeff.tokenizers.files import FileInfo, locate, read_verified
+from tokeff.tokenizers.registry import Registry, load_registry
 
 
 @dataclass
@@ -86,73 +81,27 @@ class Tokenizer:
 
     def _load(self) -> BackendProtocol:
         e = self.entry
-        if e.backend == "api":  # counts only, through the provider's count-tokens endpoint
-            from tokeff.tokenizers.backends.api_backend import ApiBackend
-
-            return ApiBackend.from_entry(e, online=self.online)
-        if e.backend == "transformers":
-            from tokeff.tokenizers.backends.transformers_backend import TransformersBackend
-
-            assert e.hub is not None
-            backend = TransformersBackend.load(e.hub, online=self.online, trust_remote_code=e.trust_remote_code)
-            self._fingerprint = self._fingerprint or _transformers_fingerprint(backend, e.hub)
-            return backend
+        spec = BACKENDS[e.backend]
         try:
             blobs = {role: read_verified(role, src) for role, src in sorted(e.files.items())}
         except TokenizerUnavailableError:
-            if self.online and e.backend == "tiktoken" and e.online:
-                return self._load_tiktoken_online(e.online)
+            if self.online and spec.online is not None and e.online:
+                return spec.online(e)
             raise
         self._files = [info for _, info in blobs.values()]
-        self._fingerprint = fingerprint_of(e.backend, {r: i.sha256 for r, (_, i) in blobs.items()}, e.pattern)
+        if blobs:
+            self._fingerprint = fingerprint_of(e.backend, {r: i.sha256 for r, (_, i) in blobs.items()}, e.pattern)
+        files = Files({role: data for role, (data, _) in blobs.items()}, {i.role: i.path for i in self._files})
         try:
-            return _build(e, {role: data for role, (data, _) in blobs.items()}, self._files)
+            backend = spec.build(e, files, self.online)
         except Exception as exc:  # a file that passed its hash check but is not a tokenizer
+            if not blobs:  # hub and API backends name their own errors
+                raise
             where = ", ".join(i.path for i in self._files)
             raise TokenizerUnavailableError(f"{e.id}: cannot build a {e.backend} tokenizer from {where}: {exc}") from exc
-
-    def _load_tiktoken_online(self, name: str) -> BackendProtocol:
-        import tiktoken
-
-        from tokeff.tokenizers.backends.tiktoken_backend import TiktokenBackend
-
-        return TiktokenBackend(tiktoken.get_encoding(name))  # tiktoken checks its own hashes
-
-
-def _build(e: TokenizerEntry, data: dict[str, bytes], infos: list[FileInfo]) -> BackendProtocol:
-    paths = {i.role: i.path for i in infos}
-    if e.backend == "tiktoken":
-        from tokeff.tokenizers.backends.tiktoken_backend import TiktokenBackend, data_gym_ranks
-
-        assert e.pattern is not None
-        if "ranks" in data:
-            ranks = parse_tiktoken_ranks(data["ranks"], paths["ranks"])
-        else:
-            ranks = data_gym_ranks(paths["encoder_json"], paths["vocab_bpe"])
-        return TiktokenBackend.from_ranks(e.id, ranks, e.pattern)
-    if e.backend == "tokenizers":
-        from tokeff.tokenizers.backends.hf_tokenizers import TokenizersBackend
-
-        return TokenizersBackend.from_json(data["tokenizer_json"])
-    if e.backend == "sentencepiece":
-        from tokeff.tokenizers.backends.sentencepiece_backend import SentencePieceBackend
-
-        return SentencePieceBackend.from_bytes(data["model"])
-    if e.backend == "tekken":
-        from tokeff.tokenizers.backends.tekken_backend import tekken_backend
-
-        return tekken_backend(paths["tekken"])
-    raise TokenizerUnavailableError(f"{e.id}: backend {e.backend!r} cannot load from files")
-
-
-def _transformers_fingerprint(backend: object, name: str) -> str:
-    tok = getattr(backend, "tokenizer", None)
-    fast = getattr(tok, "backend_tokenizer", None)
-    if fast is not None:
-        blob = fast.to_str().encode()
-    else:  # slow tokenizer: its vocabulary decides the counts
-        blob = json.dumps(sorted(tok.get_vocab().items()) if tok is not None else name).encode()
-    return fingerprint_of("transformers", {"tokenizer": hashlib.sha256(blob).hexdigest()}, None)
+        if spec.fingerprint is not None:
+            self._fingerprint = self._fingerprint or spec.fingerprint(backend)
+        return backend
 
 
 def entry_for_path(path: Path) -> TokenizerEntry:
@@ -169,7 +118,7 @@ def entry_for_path(path: Path) -> TokenizerEntry:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise UnknownTokenizerError(f"{path}: not a tokenizer JSON file ({exc})") from exc
         is_tekken = isinstance(head, dict) and "config" in head and isinstance(head.get("vocab"), list)
-        backend: Backend = "tekken" if is_tekken else "tokenizers"
+        backend = "tekken" if is_tekken else "tokenizers"
         role = "tekken" if is_tekken else "tokenizer_json"
         return TokenizerEntry(id=_safe_id(path), family="local", status="exact", backend=backend,
                               files={role: src}, notes=name)
@@ -229,13 +178,11 @@ def get_tokenizer(name: str | Tokenizer, registry: Registry | None = None, *,
 
 
 def availability(entry: TokenizerEntry) -> str:
-    """'offline' if every file is on this machine, 'online' if it needs the hub, else why not."""
-    if entry.backend == "api":
-        from tokeff.tokenizers.backends.api_backend import describe_availability
-
-        return describe_availability(entry)
-    if entry.backend == "transformers":
-        return "offline" if Path(entry.hub or "").expanduser().is_dir() else "needs network"
+    """'offline' if every file is on this machine, 'needs network' for a hub id, an API's needs,
+    else why not."""
+    check = BACKENDS[entry.backend].availability
+    if check is not None:
+        return check(entry)
     try:
         for src in entry.files.values():
             locate(src)

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tokeff._util.settings import online_allowed
 from tokeff.corpora.corpus import Column, Corpus, build_corpus
 from tokeff.corpora.languages import normalize_language
 from tokeff.corpora.loaders.table import frame_to_corpus
 from tokeff.errors import CorpusError, LanguageError, NetworkDisabledError
-from tokeff.tokenizers.tokenizer import online_allowed
 
 if TYPE_CHECKING:
     import pandas as pd

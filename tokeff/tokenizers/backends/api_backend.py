@@ -50,8 +50,8 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from tokeff.errors import NetworkDisabledError, TokeffError, TokenizerUnavailableError
-from tokeff.tokenizers.registry import API_BASE_URLS, TokenizerEntry, api_base_url
+from tokeff.errors import ApiCountError, CountOnlyError, NetworkDisabledError, TokenizerUnavailableError
+from tokeff.tokenizers.entries import API_BASE_URLS, TokenizerEntry, api_base_url
 
 # Module-level so tests (and impatient users) can shorten them; read at call time.
 MAX_TRIES = 5
@@ -79,14 +79,6 @@ PROVIDERS = {
     "anthropic": Provider("anthropic", "Anthropic", "TOKEFF_ANTHROPIC_RATE_PER_S"),
     "google": Provider("google", "Gemini", "TOKEFF_GEMINI_RATE_PER_S"),
 }
-
-
-class CountOnlyError(TokenizerUnavailableError, NotImplementedError):
-    """encode/decode asked of a tokenizer that is only reachable through a count API."""
-
-
-class ApiCountError(TokeffError):
-    """A count API refused a request, or kept failing after the bounded retries."""
 
 
 class _Retryable(Exception):

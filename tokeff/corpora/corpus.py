@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from tokeff.corpora.languages import normalize_language
@@ -149,34 +148,6 @@ def concat(name: str, parts: Sequence[Corpus], source: str = "") -> Corpus:
         return [x for v in vals for x in v]
 
     return Corpus(name, texts, joined("doc_ids"), joined("domains"), source, dict(parts[0].meta))
-
-
-def decode_utf8(data: bytes, origin: str) -> str:
-    """Decode UTF-8 strictly (a leading BOM is dropped); an error names the file and line."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CorpusError(f"{origin}:{line}: invalid UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    return text[1:] if text.startswith("\ufeff") else text
-
-
-def split_lines(data: bytes, origin: str) -> list[str]:
-    """Decode UTF-8 strictly and split into lines (LF or CRLF, optional BOM, final newline)."""
-    lines = decode_utf8(data, origin).split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
-
-
-def read_columns(files: dict[str, Path], languages: Sequence[str] | None, origin: str) -> list[Column]:
-    """One Column per wanted language from one-segment-per-line files keyed by language tag
-    (all of them, in file order, when `languages` is None)."""
-    wanted = list(dict.fromkeys(normalize_language(x) for x in languages)) if languages else list(files)
-    missing = [w for w in wanted if w not in files]
-    if missing:
-        raise LanguageError(f"{origin}: no file for {', '.join(missing)}; has {', '.join(files)}")
-    return [Column(lang, split_lines(files[lang].read_bytes(), str(files[lang])), str(files[lang])) for lang in wanted]
 
 
 def pool(name: str, corpora: Sequence[Corpus]) -> Corpus:

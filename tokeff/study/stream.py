@@ -22,6 +22,7 @@ import numpy.typing as npt
 from tokeff.corpora.corpus import Column, ContentDigest, build_corpus
 from tokeff.corpora.languages import normalize_language
 from tokeff.corpora.loaders.native import read_manifest
+from tokeff.corpora.textio import line_batches, read_documents
 from tokeff.errors import AlignmentError, CorpusError
 from tokeff.study.counting import count_table
 from tokeff.study.run import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers, rows_frame
@@ -46,58 +47,14 @@ class Totals:
     tokens: dict[tuple[str, str], int] = field(default_factory=dict)  # (language, tokenizer) -> tokens
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, text) of a UTF-8 file, one line at a time, read as `_batches` reads it."""
-    lineno = 0
-    for batch in _batches(path, 10_000):
-        for text in batch:
-            lineno += 1
-            yield lineno, text
-
-
-def _doc_rows(docs: Path, default_domain: str) -> Iterator[tuple[str, str]]:
-    """(doc_id, domain) of each segment from documents.tsv (header line skipped)."""
-    rows = _lines(docs)
-    header = next(rows, (1, ""))[1].split("\t")
-    if not header or header[0] != "doc_id":
-        raise CorpusError(f"{docs}:1: header must start with doc_id")
-    for lineno, row in rows:
-        parts = row.split("\t")
-        if len(parts) != len(header) or not parts[0]:
-            raise CorpusError(f"{docs}:{lineno}: expected {len(header)} fields ({', '.join(header)})")
-        yield parts[0], (parts[1] if len(parts) > 1 and parts[1] else default_domain)
-
-
 Chunk = tuple[dict[str, list[str]], list[str] | None, list[str]]
-
-
-def _batches(path: Path, size: int) -> Iterator[list[str]]:
-    """The lines of a UTF-8 file, `size` at a time, read as `split_lines` reads them (LF ends a
-    line, one CR before it and a BOM on line 1 are dropped); invalid UTF-8 names the line."""
-    first = True
-    try:
-        with open(path, encoding="utf-8", newline="\n") as f:
-            while raw := list(islice(f, size)):
-                if first and raw[0].startswith("\ufeff"):
-                    raw[0] = raw[0][1:]
-                first = False
-                lines = [t[:-1] if t.endswith("\n") else t for t in raw]
-                yield [t[:-1] if t.endswith("\r") else t for t in lines]
-    except UnicodeDecodeError as exc:
-        with open(path, "rb") as fb:  # the slow path, only to name the line
-            for n, line in enumerate(fb, 1):
-                try:
-                    line.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise CorpusError(f"{path}:{n}: invalid UTF-8 ({exc.reason})") from exc
-        raise CorpusError(f"{path}: invalid UTF-8 ({exc.reason})") from exc
 
 
 def stream_files(files: dict[str, Path], docs: Path | None, default_domain: str, chunk: int) -> Iterator[Chunk]:
     """Aligned chunks: {language: texts}, their document ids (None without documents.tsv) and
     their domains. An empty segment is named before a misalignment on the same line."""
-    its = {lang: _batches(p, chunk) for lang, p in files.items()}
-    doc_rows = _doc_rows(docs, default_domain) if docs else None
+    its = {lang: line_batches(p, chunk) for lang, p in files.items()}
+    doc_rows = read_documents(docs, default_domain) if docs else None
     done = 0  # lines already read from each file
     while True:
         texts = {lang: next(it, []) for lang, it in its.items()}
@@ -179,7 +136,7 @@ def _split_document(docs: Path) -> tuple[str, int, int] | None:
     whose segments are not together in documents.tsv; None if there is none."""
     ended: dict[str, int] = {}
     last, last_line = None, 0
-    for lineno, (doc, _) in enumerate(_doc_rows(docs, ""), 2):
+    for lineno, (doc, _) in enumerate(read_documents(docs, ""), 2):
         if doc != last:
             if doc in ended:
                 return doc, ended[doc], lineno

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from tokeff.corpora.corpus import Corpus, build_corpus, concat, read_columns, split_lines
+from tokeff.corpora.corpus import Corpus, build_corpus, concat
 from tokeff.corpora.languages import normalize_language
+from tokeff.corpora.textio import read_columns, read_lines
 from tokeff.errors import CorpusError, LanguageError
 
 SPLITS = ("dev", "devtest")
@@ -47,7 +48,7 @@ def load_flores(folder: str | Path, split: str = "devtest", languages: Sequence[
     doc_ids = domains = None
     meta_path = root / f"metadata_{split}.tsv"
     if meta_path.is_file():
-        rows = split_lines(meta_path.read_bytes(), str(meta_path))
+        rows = read_lines(meta_path)
         header = rows[0].split("\t")
         if "URL" not in header:
             raise CorpusError(f"{meta_path}:1: no URL column")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from tokeff._util.snapshot import load_snapshot, save_snapshot, snapshot_path
 from tokeff._util.yamlio import FORBID, first_error, parse_yaml, read_text, validate
-from tokeff.corpora.corpus import Column, Corpus, build_corpus, split_lines
+from tokeff.corpora.corpus import Column, Corpus, build_corpus
+from tokeff.corpora.textio import read_documents, read_lines
 from tokeff.errors import CorpusError
 
 
@@ -62,21 +63,12 @@ def load_native(folder: str | Path) -> Corpus:
         path = folder / f"{lang}.txt"
         if not path.is_file():
             raise CorpusError(f"{folder / 'corpus.yaml'}: languages lists {lang} but {path} is missing")
-        cols.append(Column(lang, split_lines(path.read_bytes(), str(path)), str(path)))
+        cols.append(Column(lang, read_lines(path), str(path)))
     doc_ids = domains = None
     docs_path = folder / "documents.tsv"
     if docs_path.is_file():
-        rows = split_lines(docs_path.read_bytes(), str(docs_path))
-        header = rows[0].split("\t") if rows else []
-        if not header or header[0] != "doc_id":
-            raise CorpusError(f"{docs_path}:1: header must start with doc_id")
-        doc_ids, domains = [], []
-        for i, row in enumerate(rows[1:], 2):
-            parts = row.split("\t")
-            if len(parts) != len(header) or not parts[0]:
-                raise CorpusError(f"{docs_path}:{i}: expected {len(header)} fields ({', '.join(header)})")
-            doc_ids.append(parts[0])
-            domains.append(parts[1] if len(parts) > 1 and parts[1] else man.domain)
+        rows = list(read_documents(docs_path, man.domain))
+        doc_ids, domains = [d for d, _ in rows], [dom for _, dom in rows]
     corpus = build_corpus(man.name, cols, doc_ids=doc_ids, domains=domains or None,
                           ids_origin=str(docs_path), source=str(folder),
                           meta={"domain": man.domain, "license": man.license, "description": man.description,

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from tokeff.corpora.corpus import Corpus, build_corpus, read_columns, split_lines
+from tokeff.corpora.corpus import Corpus, build_corpus
 from tokeff.corpora.languages import normalize_language
+from tokeff.corpora.textio import read_columns, read_lines
 from tokeff.errors import CorpusError, LanguageError
 
 
@@ -33,6 +34,6 @@ def load_ntrex(folder: str | Path, languages: Sequence[str] | None = None) -> Co
     ids_path = root / "DOCUMENT_IDS.tsv"
     doc_ids = None
     if ids_path.is_file():
-        doc_ids = [r.split("\t")[0] for r in split_lines(ids_path.read_bytes(), str(ids_path))]
+        doc_ids = [r.split("\t")[0] for r in read_lines(ids_path)]
     return build_corpus("ntrex128", cols, doc_ids=doc_ids, domains=None, ids_origin=str(ids_path),
                         source=str(root), meta={"license": "CC-BY-SA-4.0", "domain": "news"})

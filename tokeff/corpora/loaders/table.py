@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tokeff.corpora.corpus import Column, Corpus, build_corpus, decode_utf8
+from tokeff.corpora.corpus import Column, Corpus, build_corpus
 from tokeff.corpora.languages import normalize_language
+from tokeff.corpora.textio import decode_utf8
 from tokeff.errors import CorpusError, LanguageError
 
 if TYPE_CHECKING:

@@ -16,8 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.conftest import CJK_SAMPLES, PARALLEL
+from tokeff.cli import app
 from tokeff.errors import HashMismatchError, NetworkDisabledError, TokenizerUnavailableError
 from tokeff.tokenizers.convert import gemma
 from tokeff.tokenizers.convert.gguf_vocab import CONTROL, USER_DEFINED, GGUFError, GGUFVocab, read_tests, read_vocab
@@ -179,6 +181,9 @@ def test_loads_through_tokeff(converted: Path) -> None:
 def test_existing_target_is_reused(converted: Path) -> None:
     # up to date: returned as is, without looking for the GGUF at all
     assert gemma.add_gemma(converted.parent, "/nonexistent/file.gguf") == converted
+    res = CliRunner().invoke(app, ["tokenizers", "add", "gemma3", "--from", "/nonexistent/file.gguf",
+                                   "--out", str(converted.parent)])
+    assert res.exit_code == 0 and res.output.strip() == f"wrote {converted}"
 
 
 # --- without the GGUF: errors ---------------------------------------------------------------
@@ -222,9 +227,12 @@ def test_sdist_without_the_gguf(tmp_path: Path) -> None:
         gemma.add_gemma(tmp_path / "out", tmp_path / "broken.tar.gz")
 
 
-def test_cli_error_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert gemma.main(["--gguf", str(tmp_path / "missing.gguf"), "--out", str(tmp_path)]) == 2
-    assert "missing.gguf does not exist" in capsys.readouterr().err
+def test_cli_error_exit_code(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["tokenizers", "add", "gemma3", "--from", str(tmp_path / "missing.gguf"),
+                                   "--out", str(tmp_path)])
+    assert res.exit_code == 2 and "missing.gguf does not exist" in res.output
+    res = CliRunner().invoke(app, ["tokenizers", "add", "gemma9"])
+    assert res.exit_code == 2 and "no recipe to make 'gemma9'; known: gemma3" in res.output
 
 
 # --- the GGUF reader on a small file made here ----------------------------------------------

@@ -9,14 +9,25 @@ from typing import TYPE_CHECKING
 
 from tokeff.errors import (
     AlignmentError,
+    ApiCountError,
     CorpusError,
+    CountOnlyError,
+    CurrencyError,
     EmptyTextError,
+    GGUFError,
     HashMismatchError,
     LanguageError,
+    NetworkDisabledError,
+    RatesError,
     RegistryError,
+    SegmenterUnavailableError,
     TokeffError,
     TokenizerUnavailableError,
+    UnknownModelError,
     UnknownTokenizerError,
+    UnpricedModelError,
+    UsageError,
+    WorkloadError,
     ZeroReferenceTokensError,
 )
 from tokeff.version import __version__
@@ -56,8 +67,10 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
-    "AlignmentError", "Corpus", "CorpusError", "EmptyTextError", "HashMismatchError", "LanguageError",
-    "RegistryError", "TokeffError", "Tokenizer", "TokenizerUnavailableError", "UnknownTokenizerError",
+    "AlignmentError", "ApiCountError", "Corpus", "CorpusError", "CountOnlyError", "CurrencyError",
+    "EmptyTextError", "GGUFError", "HashMismatchError", "LanguageError", "NetworkDisabledError", "RatesError",
+    "RegistryError", "SegmenterUnavailableError", "TokeffError", "Tokenizer", "TokenizerUnavailableError",
+    "UnknownModelError", "UnknownTokenizerError", "UnpricedModelError", "UsageError", "WorkloadError",
     "ZeroReferenceTokensError", "__version__", "cost", "count_segments", "count_texts", "get_tokenizer",
     "load_corpus", "load_registry", "measure", "normalize_language", "pivot_break_even", "shipped_corpora",
     "summarize",

@@ -9,10 +9,12 @@ premium's CI (a higher premium means less content: the low bound comes from prem
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+
+from tokeff.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,26 @@ CONTEXT_COLUMNS = [
 ]
 
 WindowSpec = ContextWindow | tuple[str, int]
+
+
+def parse_windows(specs: Sequence[str] | None) -> dict[str, ContextWindow]:
+    """The windows named by `specs`, each a KNOWN_WINDOWS model or NAME=TOKENIZER:WINDOW
+    (e.g. my-llm=llama3:32768, underscores allowed in the number); every known window when
+    `specs` is empty."""
+    windows: dict[str, ContextWindow] = {}
+    for m in specs or list(KNOWN_WINDOWS):
+        if "=" in m:
+            name, spec = m.split("=", 1)
+            tok_id, _, size = spec.rpartition(":")
+            if not name or not tok_id or not size.replace("_", "").isdigit() or not int(size.replace("_", "") or 0):
+                raise UsageError(f"--model {m!r}: use NAME=TOKENIZER:WINDOW, e.g. my-llm=llama3:32768")
+            windows[name] = ContextWindow(tok_id, int(size.replace("_", "")), "given on the command line")
+        elif m in KNOWN_WINDOWS:
+            windows[m] = KNOWN_WINDOWS[m]
+        else:
+            raise UsageError(f"no known window for {m!r}; known: {', '.join(KNOWN_WINDOWS)}; "
+                             "or give NAME=TOKENIZER:WINDOW")
+    return windows
 
 
 def effective_context(ratios: pd.DataFrame, models: Mapping[str, WindowSpec] | None = None) -> pd.DataFrame:

@@ -35,7 +35,7 @@ import pandas as pd
 
 from tokeff._util.cache import CountCache
 from tokeff.corpora.corpus import Corpus
-from tokeff.errors import LanguageError, SegmenterUnavailableError
+from tokeff.errors import LanguageError, SegmenterUnavailableError, UsageError
 from tokeff.study.counting import count_segments
 from tokeff.tokenizers.tokenizer import Tokenizer
 
@@ -183,6 +183,17 @@ def word_counts(corpus: Corpus, segmenters: Mapping[str, str | Segmenter] | None
         }))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["language", "segment", "words", "segmenter", "segmenter_version", "unit"])
+
+
+def parse_segmenters(specs: Sequence[str] | None) -> dict[str, str]:
+    """{language: segmenter name} from LANG=NAME strings (e.g. ko=whitespace for eojeol)."""
+    from tokeff.corpora.languages import normalize_language
+
+    pairs = [s.split("=", 1) for s in specs or []]
+    bad = [s for s, p in zip(specs or [], pairs, strict=True) if len(p) != 2 or not p[0] or not p[1]]
+    if bad:
+        raise UsageError(f"--segmenter {bad[0]!r}: use LANG=NAME, e.g. ko=whitespace")
+    return {normalize_language(k): v for k, v in pairs}
 
 
 def fertility(corpus: str | Corpus | Sequence[str | Corpus],

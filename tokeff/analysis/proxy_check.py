@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from tokeff.corpora.languages import normalize_language
-from tokeff.errors import LanguageError, ZeroReferenceTokensError
+from tokeff.errors import LanguageError, UsageError, ZeroReferenceTokensError
 from tokeff.study.stats import FloatArray, Resampler
 
 PROXY_CHECK_COLUMNS = [
@@ -36,14 +36,14 @@ POOLED = "*"
 def _one_tokenizer(table: pd.DataFrame, name: str | None, role: str) -> tuple[str, pd.DataFrame]:
     missing = {"corpus", "segment", "language", "tokenizer", "tokens"} - set(table.columns)
     if missing:
-        raise ValueError(f"{role} counts: not a per-segment table (missing {', '.join(sorted(missing))})")
+        raise UsageError(f"{role} counts: not a per-segment table (missing {', '.join(sorted(missing))})")
     toks = [str(t) for t in pd.unique(table["tokenizer"])]
     if name is not None:
         if name not in toks:
-            raise ValueError(f"{role} counts: no tokenizer {name!r} (has {', '.join(toks) or 'none'})")
+            raise UsageError(f"{role} counts: no tokenizer {name!r} (has {', '.join(toks) or 'none'})")
         return name, table[table["tokenizer"].astype(str) == name]
     if len(toks) != 1:
-        raise ValueError(f"{role} counts hold {len(toks)} tokenizers ({', '.join(toks)}); name the {role} one")
+        raise UsageError(f"{role} counts hold {len(toks)} tokenizers ({', '.join(toks)}); name the {role} one")
     return toks[0], table
 
 
@@ -58,14 +58,14 @@ def compare_proxy_to_api(proxy_counts: pd.DataFrame, api_counts: pd.DataFrame | 
     proxy_id, p = _one_tokenizer(proxy_counts, proxy, "proxy")
     api_id, a = _one_tokenizer(proxy_counts if api_counts is None else api_counts, api, "api")
     if proxy_id == api_id and api_counts is None:
-        raise ValueError(f"proxy and api are the same tokenizer {proxy_id!r}")
+        raise UsageError(f"proxy and api are the same tokenizer {proxy_id!r}")
     keys = ["corpus", "segment", "language"]
     has_docs = "doc_id" in p.columns
     left = p[[*keys, "tokens", *(["doc_id"] if has_docs else [])]].astype({"corpus": str, "language": str})
     right = a[[*keys, "tokens"]].astype({"corpus": str, "language": str})
     both = left.merge(right, on=keys, suffixes=("_proxy", "_api"), validate="one_to_one")
     if both.empty:
-        raise ValueError(f"{proxy_id} and {api_id} have no segment in common")
+        raise UsageError(f"{proxy_id} and {api_id} have no segment in common")
     out: list[dict[str, object]] = []
     groups = both.groupby("corpus", sort=False) if per_corpus else [(POOLED, both)]
     for corpus, part in groups:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tokeff.errors import TokenizerUnavailableError
 from tokeff.tokenizers.backends.tiktoken_backend import TiktokenBackend
 
 
@@ -17,5 +18,5 @@ def tekken_backend(path: str | Path) -> TiktokenBackend:
     tekken = Tekkenizer.from_file(Path(path))
     inner = getattr(tekken, "_model", None)
     if inner is None:  # pragma: no cover - guards a mistral-common refactor
-        raise RuntimeError("mistral-common's Tekkenizer no longer exposes its tiktoken model")
+        raise TokenizerUnavailableError("mistral-common's Tekkenizer no longer exposes its tiktoken model")
     return TiktokenBackend(inner)

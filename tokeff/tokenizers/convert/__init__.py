@@ -11,7 +11,7 @@ from typing import Any
 __all__ = ["add_gemma"]
 
 
-def __getattr__(name: str) -> Any:  # lazy, so `python -m tokeff.tokenizers.convert.gemma` imports it once
+def __getattr__(name: str) -> Any:  # lazy: the converter is imported only when used
     if name == "add_gemma":
         from tokeff.tokenizers.convert.gemma import add_gemma
 

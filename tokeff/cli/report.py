@@ -1,0 +1,44 @@
+"""`tokeff report` and `tokeff verify`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tokeff.cli.base import app, out, progress
+
+
+@app.command("report")
+def report_cmd(
+    corpus: Annotated[list[str] | None, typer.Option("--corpus", "-c", help="Corpus SPEC (repeatable). Default: every shipped corpus, plus them pooled.")] = None,
+    tokenizer: Annotated[list[str] | None, typer.Option("--tokenizer", "-t", help="Tokenizer (repeatable). Default: the registry's defaults and the default models' tokenizers.")] = None,
+    workload: Annotated[Path | None, typer.Option(help="Workload YAML to price. Default: a CJK support assistant.")] = None,
+    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Model to price (repeatable). Default: the rates file's defaults.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Report directory (replaced atomically).")] = Path("reports/latest"),
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the count cache.")] = False,
+) -> None:
+    """Measure, price and write the language-cost report: index.html, report.md, ratios, costs, manifest."""
+    from tokeff.report import build_report
+
+    start = time.perf_counter()
+    with progress("report") as bar:
+        path = build_report(out_dir, corpora=corpus, tokenizers=tokenizer, workload=workload, models=model,
+                            cache=not no_cache, progress=bar.update)
+    files = sorted(p.name for p in path.iterdir())
+    out.print(f"wrote {path}/ in {time.perf_counter() - start:.1f} s: {', '.join(files)}")
+
+
+@app.command("verify")
+def verify_cmd(report_dir: Annotated[Path, typer.Argument(help="A directory written by `tokeff report`.")]) -> None:
+    """Recompute a report's ratios from its manifest (no cache) and say whether they reproduce exactly."""
+    from tokeff.report import verify_report
+
+    diffs = verify_report(report_dir)
+    if diffs:
+        for d in diffs:
+            out.print(f"difference: {d}", highlight=False)
+        raise typer.Exit(1)
+    out.print(f"{report_dir}: every ratio reproduces exactly")

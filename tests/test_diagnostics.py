@@ -12,7 +12,7 @@ import pytest
 import tokeff
 from tokeff._util.cache import CountCache, text_key
 from tokeff.corpora.corpus import Column, build_corpus
-from tokeff.tokenizers.diagnostics import (
+from tokeff.study.diagnostics import (
     DIAGNOSTIC_COLUMNS,
     apply_exclusions,
     diagnose,
@@ -197,7 +197,7 @@ def test_inspectors_per_backend() -> None:
 
 def test_count_with_diagnostics_tokenizes_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from tokeff.study.counting import count_segments
-    from tokeff.tokenizers.diagnostics import count_with_diagnostics
+    from tokeff.study.diagnostics import count_with_diagnostics
 
     corpus = tokeff.load_corpus("sample").select(["en", "ja"])
     tok = tokeff.get_tokenizer("o200k_base")

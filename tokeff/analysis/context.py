@@ -77,7 +77,7 @@ def effective_context(ratios: pd.DataFrame, models: Mapping[str, WindowSpec] | N
 
     `models` maps a model name to (tokenizer id, window in tokens) or a ContextWindow; default:
     KNOWN_WINDOWS. Models whose tokenizer is not in `ratios` are left out. Rows the ratio table
-    marks `excluded` (see tokeff.tokenizers.diagnostics.apply_exclusions) get no effective context."""
+    marks `excluded` (see tokeff.study.diagnostics.apply_exclusions) get no effective context."""
     spec = models if models is not None else KNOWN_WINDOWS
     rows = []
     for model, w in spec.items():

@@ -44,8 +44,8 @@ def diagnostics_cmd(
 ) -> None:
     """UNK rate, byte-fallback and partial-UTF-8 token shares, round-trip fidelity and unknown
     characters per corpus x language x tokenizer (>10% unknown characters: excluded from the premium)."""
+    from tokeff.study.diagnostics import EXCLUSION_THRESHOLD, diagnose_corpora
     from tokeff.study.run import load_study
-    from tokeff.tokenizers.diagnostics import EXCLUSION_THRESHOLD, diagnose_corpora
 
     corpora, toks = load_study(corpus, tokenizer, None, languages=language, online=online,
                                registry=load_registry(registry))

@@ -97,11 +97,11 @@ def out_option(what: str) -> Any:
 
 
 def write_output(frame: pd.DataFrame, path: Path | None, what: str = "rows") -> None:
-    """Write a table atomically (tokeff.report.export.write_table, imported only when something is
+    """Write a table atomically (tokeff._util.tableio.write_table, imported only when something is
     written) and say so on stderr; nothing when `path` is None."""
     if path is None:
         return
-    from tokeff.report.export import write_table
+    from tokeff._util.tableio import write_table
 
     write_table(frame, path)
     err.print(f"wrote {len(frame)} {what} to {path}")

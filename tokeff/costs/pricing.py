@@ -158,7 +158,7 @@ def ratio_table_for(workload: Workload, tokenizers: Sequence[str], ratios: pd.Da
     if isinstance(ratios, pd.DataFrame):
         return ratios
     if ratios is not None:
-        from tokeff.report.export import read_table
+        from tokeff._util.tableio import read_table
 
         return read_table(ratios)
     from tokeff.study.run import measure

@@ -16,6 +16,7 @@ import jinja2
 import pandas as pd
 
 from tokeff._util.cache import CountCache
+from tokeff._util.tableio import SCHEMA_VERSION, write_table
 from tokeff.corpora.corpus import Corpus, pool
 from tokeff.corpora.loaders import load_corpora
 from tokeff.costs.fx import load_fx
@@ -23,8 +24,7 @@ from tokeff.costs.pricing import cost
 from tokeff.costs.rates import load_rates
 from tokeff.costs.workload import Workload, load_workload, parse_workload
 from tokeff.report import charts
-from tokeff.report.export import write_table
-from tokeff.report.schemas import SCHEMA_VERSION, ratio_json_schema
+from tokeff.report.schemas import ratio_json_schema
 from tokeff.study.run import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers, run_study
 from tokeff.study.signature import Signature
 from tokeff.study.stats import Resampler

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tokeff._util.tableio import SCHEMA_VERSION
 from tokeff.study.summary import RATIO_FIELDS
 
-SCHEMA_VERSION = 1
 
 def ratio_json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of ratios.json: {tokeff_version, schema_version, rows: [...]}."""

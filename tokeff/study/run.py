@@ -119,7 +119,7 @@ class Study:
 # served to code that would compute it differently). Their files are found through the import
 # system (without importing them: a cached study imports no numpy), wherever the package lives.
 _STUDY_CODE = ("tokeff.study.run", "tokeff.study.summary", "tokeff.study.stats", "tokeff.study.signature",
-               "tokeff.study.segments", "tokeff.study.counting")
+               "tokeff.study.segments", "tokeff.study.counting", "tokeff.study.diagnostics")
 
 
 def _module_file(name: str) -> Path:
@@ -167,14 +167,14 @@ def run_study(corpora: Sequence[Corpus], toks: list[Tokenizer], *, reference: st
 
     diag = None
     if diagnostics and engine == "local":
-        from tokeff.tokenizers.diagnostics import count_with_diagnostics
+        from tokeff.study.diagnostics import count_with_diagnostics
 
         segments, diag = count_with_diagnostics(corpora, toks, cache=cache, progress=progress)
     else:
         counters = counters_for(corpora, toks, engine, workers, address)
         segments = count_table(corpora, counters, cache=cache, progress=progress)
         if diagnostics:
-            from tokeff.tokenizers.diagnostics import diagnose_corpora
+            from tokeff.study.diagnostics import diagnose_corpora
 
             diag = diagnose_corpora(corpora, toks)
     by_id = {t.id: t for t in toks}
@@ -193,7 +193,7 @@ def run_study(corpora: Sequence[Corpus], toks: list[Tokenizer], *, reference: st
         cache.put_study(key, json.dumps(rows))
     study = Study(segments, rows, sig, diag)
     if diag is not None:
-        from tokeff.tokenizers.diagnostics import apply_exclusions
+        from tokeff.study.diagnostics import apply_exclusions
 
         table = apply_exclusions(study.table, diag)
         table.attrs["diagnostics"] = diag

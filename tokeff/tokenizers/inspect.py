@@ -1,7 +1,7 @@
 """Inspectors: what diagnostics need to know of each kind of backend (which ids are unknown
 tokens, byte-fallback pieces, or bytes that are not a whole UTF-8 character; how many characters
 unknown tokens cover). Each backend's entry in `tokeff.tokenizers.backends.BACKENDS` names its
-inspector; `tokeff.tokenizers.diagnostics` turns their answers into the diagnostics table."""
+inspector; `tokeff.study.diagnostics` turns their answers into the diagnostics table."""
 
 from __future__ import annotations
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from tokeff.errors import TokeffError
-from tokeff.report.schemas import SCHEMA_VERSION
 from tokeff.version import __version__
+
+SCHEMA_VERSION = 1  # of the JSON exports (see tokeff.report.schemas)
 
 FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet"}
 

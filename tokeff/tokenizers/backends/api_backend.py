@@ -34,14 +34,11 @@ then a clear error. Other HTTP errors (400, 401, 403, 404) fail at once."""
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import json
 import os
 import random
-import re
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -51,6 +48,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from tokeff.errors import ApiCountError, CountOnlyError, NetworkDisabledError, TokenizerUnavailableError
+from tokeff.tokenizers.backends.http import (
+    RateLimiter,
+    Retryable,
+    gemini_retry_delay,
+    is_loopback,
+    key_from_env,
+    retry_after,
+)
 from tokeff.tokenizers.entries import API_BASE_URLS, TokenizerEntry, api_base_url
 
 # Module-level so tests (and impatient users) can shorten them; read at call time.
@@ -81,27 +86,6 @@ PROVIDERS = {
 }
 
 
-class _Retryable(Exception):
-    def __init__(self, what: str, wait_s: float | None, throttled: bool) -> None:
-        super().__init__(what)
-        self.what = what
-        self.wait_s = wait_s
-        self.throttled = throttled
-
-
-def is_loopback(url: str) -> bool:
-    host = (urllib.parse.urlsplit(url).hostname or "").lower()
-    return host == "localhost" or host.startswith("127.") or host == "::1"
-
-
-def key_from_env(names: Sequence[str]) -> str | None:
-    for name in names:
-        value = os.environ.get(name, "").strip()
-        if value:
-            return value
-    return None
-
-
 def describe_availability(entry: TokenizerEntry) -> str:
     """For `tokeff tokenizers`: what this api entry needs here (never the key itself)."""
     assert entry.api is not None
@@ -110,28 +94,6 @@ def describe_availability(entry: TokenizerEntry) -> str:
         return f"api: needs {names}"
     base = api_base_url(entry.api.provider)
     return "api: key set, local base URL" if is_loopback(base) else "api: key set, needs --online"
-
-
-class RateLimiter:
-    """Spaces request starts at least 1/rate seconds apart across threads; `pause` holds every
-    thread back (a 429 from the provider applies to all of them)."""
-
-    def __init__(self, rate_per_s: float) -> None:
-        self.interval = 1.0 / rate_per_s
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self, stop: threading.Event) -> None:
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        if slot > now:
-            stop.wait(slot - now)
-
-    def pause(self, seconds: float) -> None:
-        with self._lock:
-            self._next = max(self._next, time.monotonic() + seconds)
 
 
 class ApiBackend:
@@ -311,7 +273,7 @@ class ApiBackend:
                 raise ApiCountError(f"{self.id}: stopped (another request of the batch failed)")
             try:
                 return self._post_once(text)
-            except _Retryable as exc:
+            except Retryable as exc:
                 last = exc.what
                 if attempt == tries:
                     break
@@ -335,8 +297,8 @@ class ApiBackend:
             detail, delay_hint = self._error_detail(exc)
             what = f"HTTP {status}{': ' + detail if detail else ''}"
             if status == 429 or status >= 500:
-                wait_s = _retry_after(exc.headers.get("Retry-After") if exc.headers is not None else None)
-                raise _Retryable(what, delay_hint if wait_s is None else wait_s, throttled=status == 429) from None
+                wait_s = retry_after(exc.headers.get("Retry-After") if exc.headers is not None else None)
+                raise Retryable(what, delay_hint if wait_s is None else wait_s, throttled=status == 429) from None
             hint = ""
             if status in (401, 403):
                 hint = f" (check {' or '.join(self.key_env)})"
@@ -345,7 +307,7 @@ class ApiBackend:
             raise ApiCountError(f"{self.id}: the {self.label} refused the request: {what}{hint}") from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise _Retryable(f"cannot reach {self.base_url}: {self._scrub(str(reason))}", None, throttled=False) from None
+            raise Retryable(f"cannot reach {self.base_url}: {self._scrub(str(reason))}", None, throttled=False) from None
         try:
             payload = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -369,7 +331,7 @@ class ApiBackend:
         if isinstance(err, dict):
             if err.get("message"):
                 text = str(err["message"])
-            delay = _gemini_retry_delay(err)
+            delay = gemini_retry_delay(err)
         return self._scrub(" ".join(text.split())[:300]), delay
 
     def _scrub(self, text: str) -> str:
@@ -379,29 +341,3 @@ class ApiBackend:
             if value:
                 text = text.replace(value, "<redacted>")
         return text
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds, fractional accepted, or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
-
-
-def _gemini_retry_delay(err: Any) -> float | None:
-    """Gemini's RetryInfo (`error.details[].retryDelay`, e.g. "13s"), if present."""
-    if not isinstance(err, dict):
-        return None
-    for d in err.get("details") or []:
-        if isinstance(d, dict) and isinstance(d.get("retryDelay"), str):
-            m = re.fullmatch(r"(\d+(?:\.\d+)?)s", d["retryDelay"].strip())
-            if m:
-                return float(m.group(1))
-    return None

@@ -84,7 +84,8 @@ def test_verify_reproduces_and_names_differences(report: Path, tmp_path: Path) -
     diffs = verify_report(copy)
     # the altered Parquet differs from the recomputation, and the CSV/JSON exports from it
     assert diffs[0].startswith("legal/ko/llama3: premium ") and diffs[0].endswith(" recomputed")
-    assert len(diffs) == 3 and {d.split(":")[0] for d in diffs[1:]} == {"ratios.csv", "ratios.json"}
+    assert len(diffs) == 4 and {d.split(":")[0] for d in diffs[1:3]} == {"ratios.csv", "ratios.json"}
+    assert diffs[3].startswith("ratios.parquet: changed (sha256 ")  # and its hash is not the manifest's
     res = CliRunner().invoke(app, ["verify", str(copy)])
     assert res.exit_code == 1 and "legal/ko/llama3" in res.output
 
@@ -145,7 +146,8 @@ def test_verify_checks_the_csv_and_json_exports_too(report: Path, tmp_path: Path
     df.loc[(df.corpus == "sample") & (df.language == "ja") & (df.tokenizer == "o200k_base"), "premium"] = 9.99
     df.to_csv(copy / "ratios.csv", index=False)
     diffs = verify_report(copy)
-    assert len(diffs) == 1 and diffs[0].startswith("ratios.csv: sample/ja/o200k_base: premium 9.99")
+    assert len(diffs) == 2 and diffs[0].startswith("ratios.csv: sample/ja/o200k_base: premium 9.99")
+    assert diffs[1].startswith("ratios.csv: changed")
 
 
 def test_a_given_workload_is_priced_on_its_own_corpus(tmp_path: Path) -> None:

@@ -17,8 +17,9 @@ def report_cmd(
     tokenizer: Annotated[list[str] | None, typer.Option("--tokenizer", "-t", help="Tokenizer (repeatable). Default: the registry's defaults and the default models' tokenizers.")] = None,
     workload: Annotated[Path | None, typer.Option(help="Workload YAML to price. Default: a CJK support assistant.")] = None,
     model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Model to price (repeatable). Default: the rates file's defaults.")] = None,
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Report directory (replaced atomically).")] = Path("reports/latest"),
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Report folder: new, empty or an earlier report (replaced atomically).")] = Path("reports/latest"),
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the count cache.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even if it is a folder that is not a tokeff report.")] = False,
 ) -> None:
     """Measure, price and write the language-cost report: index.html, report.md, ratios, costs, manifest."""
     from tokeff.report import build_report
@@ -26,7 +27,7 @@ def report_cmd(
     start = time.perf_counter()
     with progress("report") as bar:
         path = build_report(out_dir, corpora=corpus, tokenizers=tokenizer, workload=workload, models=model,
-                            cache=not no_cache, progress=bar.update)
+                            cache=not no_cache, progress=bar.update, force=force)
     files = sorted(p.name for p in path.iterdir())
     out.print(f"wrote {path}/ in {time.perf_counter() - start:.1f} s: {', '.join(files)}")
 

@@ -46,9 +46,13 @@ class Fx:
         return float(Decimal(str(amount)) * self.rate(src, dst))
 
 
+def fx_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The FX file `load_fx(path)` reads: `path`, else TOKEFF_FX, else the shipped fx_rates.yaml."""
+    return Path(path or os.environ.get("TOKEFF_FX") or data_path("fx_rates.yaml")).resolve()
+
+
 def load_fx(path: str | os.PathLike[str] | None = None) -> Fx:
-    target = Path(path or os.environ.get("TOKEFF_FX") or data_path("fx_rates.yaml"))
-    return _load(str(target.resolve()))
+    return _load(str(fx_path(path)))
 
 
 @lru_cache(maxsize=8)

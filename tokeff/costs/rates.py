@@ -274,10 +274,14 @@ def _prices_of(mp: Any) -> Prices:
     return replace(base, tiers=tuple((s, build(s)) for s in starts))
 
 
+def rates_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The rates file `load_rates(path)` reads: `path`, else TOKEFF_RATES, else the shipped file."""
+    return Path(path or os.environ.get("TOKEFF_RATES") or data_path("model_rates.yaml")).resolve()
+
+
 def load_rates(path: str | os.PathLike[str] | None = None) -> RateBook:
     """Read and validate model_rates.yaml (default: TOKEFF_RATES, else the shipped file)."""
-    target = Path(path or os.environ.get("TOKEFF_RATES") or data_path("model_rates.yaml"))
-    return _load(str(target.resolve()))
+    return _load(str(rates_path(path)))
 
 
 @lru_cache(maxsize=8)

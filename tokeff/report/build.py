@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -18,11 +20,12 @@ import pandas as pd
 from tokeff._util.cache import CountCache
 from tokeff._util.tableio import SCHEMA_VERSION, write_table
 from tokeff.corpora.corpus import Corpus, pool
-from tokeff.corpora.loaders import load_corpora
-from tokeff.costs.fx import load_fx
+from tokeff.corpora.loaders import load_corpora, resolve_spec
+from tokeff.costs.fx import fx_path, load_fx
 from tokeff.costs.pricing import cost
 from tokeff.costs.rates import load_rates
 from tokeff.costs.workload import Workload, load_workload, parse_workload
+from tokeff.errors import UsageError, WorkloadError
 from tokeff.report import charts
 from tokeff.report.schemas import ratio_json_schema
 from tokeff.study.run import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers, run_study
@@ -33,6 +36,7 @@ from tokeff.tokenizers.tokenizer import Tokenizer, availability
 from tokeff.version import __version__
 
 POOLED = "all-shipped"
+MANIFEST = "manifest.json"
 Step = Callable[[str, int, int], None]
 """progress(label, done, total) for the report's stages."""
 
@@ -48,10 +52,14 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
                  corpora: Sequence[str] | None = None, tokenizers: Sequence[str] | None = None,
                  workload: str | os.PathLike[str] | Workload | None = None, models: Sequence[str] | None = None,
                  reference: str = "en", n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
-                 cache: bool = True, progress: Step | None = None) -> Path:
-    """Measure, price, chart and write the report directory atomically; returns its path."""
+                 cache: bool = True, progress: Step | None = None, force: bool = False) -> Path:
+    """Measure, price, chart and write the report directory atomically; returns its path.
+
+    `out_dir` must be absent, empty or an earlier tokeff report (it is replaced as a whole);
+    `force=True` also replaces a folder that is not a report. A file is never replaced."""
     step = progress or (lambda label, done, total: None)
     out = Path(out_dir)
+    check_target(out, force)
     book = load_rates()
     fx = load_fx()
     model_ids = list(models) if models else book.defaults()
@@ -70,6 +78,7 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
 
     step("loading corpora", 0, 4)
     loaded = load_corpora(corpora)
+    specs = [resolve_spec(s) for s in corpora or ["shipped"]]
     measured: list[Corpus] = list(loaded)
     if len(loaded) > 1:
         measured.append(pool(POOLED, loaded))
@@ -80,8 +89,13 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     if wl.corpus not in names:
         if given:  # a user's workload is priced on its own corpus, measured here too
             measured.extend(load_corpora([wl.corpus]))
+            specs.append(resolve_spec(wl.corpus))
         else:  # the built-in workload follows the corpora of the report
             wl = wl.model_copy(update={"corpus": headline})
+    missing = [lang for lang in wl.languages if lang not in next(c for c in measured if c.name == wl.corpus).languages]
+    if missing:
+        raise WorkloadError(f"the workload {wl.name!r} needs {', '.join(missing)}, which corpus {wl.corpus!r} does not "
+                            "have; give a corpus with those languages (-c) or a workload without them (--workload)")
     total = sum(len(c) * len(c.languages) for c in measured) * len(toks)
     done = 0
 
@@ -92,14 +106,16 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
 
     ratios = run_study(measured, toks, reference=reference, n_resamples=n_resamples, seed=seed,
                        cache=CountCache() if cache else None, progress=counted).table
-    costs = cost(wl, [c.model for c in cards if c.tokenizer], ratios, rates=book, fx=fx)
+    priced = [c.model for c in cards if c.tokenizer]
+    costs = cost(wl, priced, ratios, rates=book, fx=fx)
     unmeasured = [f"{c.model} (its vocabulary is not public and no proxy is registered)" for c in cards if not c.tokenizer]
     unmeasured += [f"{m} ({why})" for m, why in unavailable.items()]
 
     step("drawing charts", total, total)
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    remove_stale(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{_TMP}-{os.getpid()}-", dir=parent))
     try:
         chart_list = [
             charts.premium_heatmap(ratios, headline, tmp),
@@ -109,8 +125,7 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
         if len(loaded) > 1:
             chart_list.append(charts.domain_spread(ratios, toks[0].id, tmp, POOLED))
         multipliers = _multipliers(ratios, headline, costs)
-        manifest = _manifest(loaded, measured, toks, ratios, wl, model_ids, book, fx, reference, n_resamples,
-                             seed, corpora)
+        manifest = _manifest(measured, toks, ratios, wl, model_ids, priced, book, fx, reference, n_resamples, seed, specs)
         step("writing files", total, total)
         write_table(ratios, tmp / "ratios.csv")
         write_table(ratios, tmp / "ratios.parquet")
@@ -119,12 +134,11 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
         write_table(multipliers, tmp / "multipliers.csv")
         write_table(multipliers, tmp / "multipliers.json")
         (tmp / "ratios.schema.json").write_text(json.dumps(ratio_json_schema(), indent=1), encoding="utf-8")
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
         context = _context(ratios, costs, multipliers, chart_list, manifest, wl, headline, loaded, unmeasured, toks)
-        env = jinja2.Environment(loader=jinja2.PackageLoader("tokeff.report", "templates"),
-                                 autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
-        (tmp / "index.html").write_text(env.get_template("index.html.j2").render(**context), encoding="utf-8")
-        (tmp / "report.md").write_text(env.get_template("report.md.j2").render(**context), encoding="utf-8")
+        (tmp / "index.html").write_text(_render("index.html.j2", context), encoding="utf-8")
+        (tmp / "report.md").write_text(_render("report.md.j2", context), encoding="utf-8")
+        manifest["files"] = file_hashes(tmp)  # every other file of the report, for `tokeff verify`
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
         os.chmod(tmp, 0o755)
         _swap_into_place(tmp, out)
     finally:
@@ -134,11 +148,80 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     return out
 
 
+def _render(template: str, context: dict[str, Any]) -> str:
+    """Render a template; every value is escaped in HTML (names, corpus files and workloads are
+    user text), and `<`/`>` are escaped in Markdown too (a viewer could render them as HTML)."""
+    html = template.endswith(".html.j2")
+    env = jinja2.Environment(loader=jinja2.PackageLoader("tokeff.report", "templates"), autoescape=html,
+                             trim_blocks=True, lstrip_blocks=True,
+                             finalize=None if html else _escape_markdown)
+    return env.get_template(template).render(**context)
+
+
+def _escape_markdown(value: Any) -> Any:
+    return value.replace("<", "&lt;").replace(">", "&gt;") if isinstance(value, str) else value
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file in a report folder but the manifest, by name."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
+
+
+def is_report(folder: Path) -> bool:
+    """Whether `folder` holds a report tokeff wrote (a manifest.json naming a tokeff version)."""
+    try:
+        doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and "tokeff_version" in doc
+
+
+def check_target(out: Path, force: bool) -> None:
+    """Refuse a target whose replacement would lose something tokeff did not write."""
+    target = out.resolve()
+    here = Path.cwd().resolve()
+    if target == here or target in here.parents:
+        raise UsageError(f"--out {out}: that is the current folder (or one above it), which tokeff will not replace; "
+                         "name a folder for the report, e.g. reports/latest")
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise UsageError(f"--out {out}: exists and is not a folder; tokeff will not replace it. Name a new folder.")
+    if out.is_dir() and any(out.iterdir()) and not is_report(out) and not force:
+        raise UsageError(f"--out {out}: a folder that is not a tokeff report (no manifest.json of tokeff's); a report "
+                         "replaces its folder as a whole, so what is there would be deleted. Name an empty or new "
+                         "folder, or pass --force to replace it.")
+
+
+_TMP = "tokeff-tmp"  # .NAME.tokeff-tmp-PID-xxxx: a report being written; .NAME.tokeff-old-PID: the one it replaces
+
+
+def remove_stale(out: Path) -> list[Path]:
+    """Remove the temporary folders that a killed `tokeff report` left beside `out` (their
+    process is gone); a running build's folders are left alone."""
+    removed = []
+    for p in out.resolve().parent.glob(f".{out.name}.tokeff-*"):
+        m = re.fullmatch(rf"\.{re.escape(out.name)}\.tokeff-(?:tmp|old)-(\d+)(?:-\w+)?", p.name)
+        if m and p.is_dir() and not p.is_symlink() and not _alive(int(m.group(1))):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 def _swap_into_place(tmp: Path, out: Path) -> None:
     """Rename the finished directory over `out`; an older report is removed only afterwards."""
     old = None
     if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        old = out.with_name(f".{out.name}.tokeff-old-{os.getpid()}")
         os.replace(out, old)
     os.replace(tmp, out)
     if old is not None:
@@ -165,9 +248,9 @@ def _multipliers(ratios: pd.DataFrame, corpus: str, costs: pd.DataFrame) -> pd.D
     return out.reset_index(drop=True)
 
 
-def _manifest(loaded: list[Corpus], measured: list[Corpus], toks: list[Tokenizer], ratios: pd.DataFrame,
-              wl: Workload, models: list[str], book: Any, fx: Any, reference: str, n_resamples: int, seed: int,
-              specs: Sequence[str] | None) -> dict[str, Any]:
+def _manifest(measured: list[Corpus], toks: list[Tokenizer], ratios: pd.DataFrame, wl: Workload,
+              models: list[str], priced: list[str], book: Any, fx: Any, reference: str, n_resamples: int, seed: int,
+              specs: list[str]) -> dict[str, Any]:
     import genai_prices
 
     return {
@@ -177,7 +260,7 @@ def _manifest(loaded: list[Corpus], measured: list[Corpus], toks: list[Tokenizer
         "reference": reference,
         "bootstrap": {"method": "paired percentile bootstrap, clustered by document", "seed": seed,
                       "resamples": n_resamples},
-        "corpus_specs": list(specs) if specs else ["shipped"],
+        "corpus_specs": specs,
         "corpora": [{"name": c.name, "source": c.source, "digest": c.digest(), "segments": len(c),
                      "languages": c.languages, "license": c.meta.get("license", ""),
                      "pooled_from": c.meta.get("pooled")} for c in measured],
@@ -185,12 +268,17 @@ def _manifest(loaded: list[Corpus], measured: list[Corpus], toks: list[Tokenizer
                         "files": [{"role": role, "package": f.package, "version": f.version, "path": f.path,
                                    "sha256": f.sha256} for role, f in sorted(t.entry.files.items())]}
                        for t in toks],
-        "rates": {"file": Path(book.source).name, "as_of": book.as_of.isoformat(),
-                  "genai_prices_version": genai_prices.__version__, "models": models},
-        "fx": {"date": fx.date.isoformat(), "source": fx.source},
+        "rates": {"file": Path(book.source).name, "path": book.source, "sha256": _sha256(Path(book.source)),
+                  "as_of": book.as_of.isoformat(), "genai_prices_version": genai_prices.__version__, "models": models,
+                  "priced": priced},
+        "fx": {"date": fx.date.isoformat(), "source": fx.source, "path": str(fx_path()), "sha256": _sha256(fx_path())},
         "workload": wl.model_dump(mode="json"),
         "rows": len(ratios),
     }
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _context(ratios: pd.DataFrame, costs: pd.DataFrame, multipliers: pd.DataFrame, chart_list: list[charts.Chart],

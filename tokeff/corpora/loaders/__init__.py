@@ -21,7 +21,7 @@ from tokeff.corpora.loaders.ntrex import load_ntrex
 from tokeff.corpora.loaders.table import TABLE_SUFFIXES, load_table
 from tokeff.errors import CorpusError
 
-__all__ = ["Manifest", "load_corpora", "load_corpus", "shipped_corpora", "shipped_manifests"]
+__all__ = ["Manifest", "load_corpora", "load_corpus", "resolve_spec", "shipped_corpora", "shipped_manifests"]
 
 
 def shipped_dir() -> Path:
@@ -76,6 +76,22 @@ def load_corpus(spec: str | Path | Corpus, languages: Sequence[str] | None = Non
                 f"file ({', '.join(TABLE_SUFFIXES)}); see `tokeff corpora`"
             )
     return corpus.select(languages)
+
+
+def resolve_spec(spec: str | Path) -> str:
+    """The same SPEC with its local path made absolute, so it loads from any folder (a report's
+    manifest stores these); shipped names and hub ids are kept as they are."""
+    s = str(spec)
+    for prefix in ("flores200:", "ntrex128:"):
+        if s.startswith(prefix):
+            rest = s[len(prefix):]
+            path, colon, split = rest.rpartition(":")
+            if not path or "/" in split or Path(rest).exists():
+                path, colon, split = rest, "", ""
+            return prefix + str(Path(path).expanduser().resolve()) + colon + split
+    if s == "shipped" or s.startswith("hf:") or ((shipped_dir() / s / "corpus.yaml").is_file() and not Path(s).exists()):
+        return s
+    return str(Path(s).expanduser().resolve())
 
 
 def load_corpora(specs: Sequence[str | Path | Corpus] | None, languages: Sequence[str] | None = None,

@@ -17,6 +17,7 @@ from tokeff.cli.base import (
     RegistryOpt,
     TokenizerOpt,
     app,
+    check_outputs,
     err,
     out,
     out_option,
@@ -44,6 +45,7 @@ def diagnostics_cmd(
 ) -> None:
     """UNK rate, byte-fallback and partial-UTF-8 token shares, round-trip fidelity and unknown
     characters per corpus x language x tokenizer (>10% unknown characters: excluded from the premium)."""
+    check_outputs({"--out": out_file}, [registry], corpus)
     from tokeff.study.diagnostics import EXCLUSION_THRESHOLD, diagnose_corpora
     from tokeff.study.run import load_study
 
@@ -72,6 +74,7 @@ def fertility_cmd(
 ) -> None:
     """Tokens per word with a real word segmenter per language. Secondary: words are not the same
     unit across languages, so compare languages with the premium (`tokeff measure`)."""
+    check_outputs({"--out": out_file}, [registry], corpus)
     from tokeff.analysis.fertility import NOTE, fertility, parse_segmenters
     from tokeff.study.run import load_study
 
@@ -95,6 +98,7 @@ def context_cmd(
     online: OnlineOpt = None,
 ) -> None:
     """How much English-equivalent content fits in each model's context window, per language."""
+    check_outputs({"--out": out_file}, [], corpus)
     from tokeff.analysis.context import effective_context, parse_windows
     from tokeff.study.run import measure
 
@@ -123,6 +127,7 @@ def proxy_check_cmd(
     registry: RegistryOpt = None,
 ) -> None:
     """How far a proxy tokenizer's premium is from the provider's own, counted through its API."""
+    check_outputs({"--out": out_file}, [registry], corpus)
     from tokeff.analysis.proxy_check import compare_proxy_to_api
     from tokeff.study.counting import count_segments
     from tokeff.study.run import load_study

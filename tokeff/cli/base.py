@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer.core import TyperGroup
 
-from tokeff.errors import TokeffError
+from tokeff.errors import TokeffError, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,6 +94,31 @@ RegistryOpt = Annotated[Path | None, typer.Option(help="Use this tokenizer regis
 def out_option(what: str) -> Any:
     """The --out/-o option of a command that writes one table."""
     return typer.Option("--out", "-o", help=f"Write {what} here (.csv, .json or .parquet).")
+
+
+def check_outputs(outputs: dict[str, Path | None], inputs: Sequence[str | Path | None] = (),
+                  corpora: Sequence[str] | None = None, *, folder: bool = False) -> None:
+    """Refuse, before any work, outputs that would lose a file: an output that is a folder, two
+    outputs naming one file, and an output that is an input (or lies inside an input folder,
+    such as a corpus's). `outputs` maps an option name to its path; `corpora` are corpus SPECs.
+    `folder=True`: the outputs are folders replaced as a whole, so no input may lie inside them."""
+    from tokeff.corpora.loaders import spec_path
+
+    given = {name: Path(p) for name, p in outputs.items() if p is not None}
+    read = [Path(p).resolve() for p in inputs if p is not None]
+    read += [p for p in (spec_path(c) for c in corpora or ["shipped"]) if p is not None]
+    seen: dict[Path, str] = {}
+    for name, path in given.items():
+        target = path.resolve()
+        if target.is_dir() and not folder:
+            raise UsageError(f"{name} {path}: a folder; name a file (.csv, .json or .parquet)")
+        if target in seen:
+            raise UsageError(f"{seen[target]} and {name} both name {path}; the second would overwrite the first")
+        seen[target] = name
+        for src in read:
+            if target == src or src in target.parents or (folder and target in src.parents):
+                raise UsageError(f"{name} {path}: that is {'an input' if target == src else 'inside the input'} "
+                                 f"{src}; writing there would overwrite what tokeff reads. Name another file.")
 
 
 def write_output(frame: pd.DataFrame, path: Path | None, what: str = "rows") -> None:

@@ -17,6 +17,7 @@ from tokeff.cli.base import (
     RegistryOpt,
     TokenizerOpt,
     app,
+    check_outputs,
     err,
     out,
     progress,
@@ -53,6 +54,8 @@ def measure_cmd(
     """Measure the same-content token premium of each language against the reference."""
     from tokeff.study.run import load_study, run_study
 
+    check_outputs({"--out": out_file, "--segments-out": segments_out, "--diagnostics-out": diagnostics_out},
+                  [registry], corpus)
     if stream:
         _measure_stream(corpus, tokenizer, language, reference, out_file, segments_out, resamples, seed, registry, chunk)
         return

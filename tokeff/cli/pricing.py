@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tokeff.cli.base import app, out, out_option, write_output
+from tokeff.cli.base import app, check_outputs, out, out_option, write_output
 from tokeff.tokenizers.registry import load_registry
 
 
@@ -26,6 +26,7 @@ def cost_cmd(
     from tokeff.costs.workload import load_workload
 
     wl = load_workload(workload)
+    check_outputs({"--out": out_file}, [workload, ratios], [wl.corpus])
     ratio_table = None
     if pivot_via and ratios is None:  # measure once for the bill and every pivot question
         from tokeff.costs.pricing import ratio_table_for

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from tokeff.cli.base import app, out, progress
+from tokeff.cli.base import app, check_outputs, out, progress
 
 
 @app.command("report")
@@ -24,6 +24,7 @@ def report_cmd(
     """Measure, price and write the language-cost report: index.html, report.md, ratios, costs, manifest."""
     from tokeff.report import build_report
 
+    check_outputs({"--out": out_dir}, [workload], corpus, folder=True)
     start = time.perf_counter()
     with progress("report") as bar:
         path = build_report(out_dir, corpora=corpus, tokenizers=tokenizer, workload=workload, models=model,

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from tokeff._util.tableio import atomic_path
 from tokeff.corpora.corpus import Column, ContentDigest, build_corpus
 from tokeff.corpora.languages import normalize_language
 from tokeff.corpora.loaders.native import read_manifest
 from tokeff.corpora.textio import line_batches, read_documents
-from tokeff.errors import AlignmentError, CorpusError
+from tokeff.errors import AlignmentError, CorpusError, UsageError
 from tokeff.study.counting import count_table
 from tokeff.study.run import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers, rows_frame
 from tokeff.study.segments import SEGMENT_COLUMNS, SegmentTable
@@ -154,7 +155,20 @@ def measure_stream(folder: str | os.PathLike[str], tokenizers: Sequence[str | To
                    progress: StreamProgress | None = None) -> pd.DataFrame:
     """The ratio table of a corpus in tokeff's folder layout (corpus.yaml + <tag>.txt +
     documents.tsv), read `chunk` segments at a time; see the module docstring. A document's
-    segments must be together in the files (as the in-memory loader groups them anyway)."""
+    segments must be together in the files (as the in-memory loader groups them anyway).
+    `segments_out` (Parquet) is written to a temporary file and renamed over the target only
+    when the whole corpus has been read, so an error or Ctrl-C never leaves half a file."""
+    if segments_out is None:
+        return _measure(folder, tokenizers, reference, languages, chunk, block, None, n_resamples, seed, progress)
+    if Path(segments_out).suffix.lower() != ".parquet":
+        raise UsageError(f"{segments_out}: --stream writes the per-segment counts as Parquet; name a .parquet file")
+    with atomic_path(segments_out) as tmp:
+        return _measure(folder, tokenizers, reference, languages, chunk, block, tmp, n_resamples, seed, progress)
+
+
+def _measure(folder: str | os.PathLike[str], tokenizers: Sequence[str | Tokenizer] | None, reference: str,
+             languages: Sequence[str] | None, chunk: int, block: int, segments_out: Path | None,
+             n_resamples: int, seed: int, progress: StreamProgress | None) -> pd.DataFrame:
     root = Path(folder)
     man = read_manifest(root)
     ref = normalize_language(reference)

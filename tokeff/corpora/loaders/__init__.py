@@ -21,7 +21,7 @@ from tokeff.corpora.loaders.ntrex import load_ntrex
 from tokeff.corpora.loaders.table import TABLE_SUFFIXES, load_table
 from tokeff.errors import CorpusError
 
-__all__ = ["Manifest", "load_corpora", "load_corpus", "resolve_spec", "shipped_corpora", "shipped_manifests"]
+__all__ = ["Manifest", "load_corpora", "load_corpus", "resolve_spec", "shipped_corpora", "shipped_manifests", "spec_path"]
 
 
 def shipped_dir() -> Path:
@@ -78,9 +78,8 @@ def load_corpus(spec: str | Path | Corpus, languages: Sequence[str] | None = Non
     return corpus.select(languages)
 
 
-def resolve_spec(spec: str | Path) -> str:
-    """The same SPEC with its local path made absolute, so it loads from any folder (a report's
-    manifest stores these); shipped names and hub ids are kept as they are."""
+def _split_spec(spec: str | Path) -> tuple[str, Path | None, str]:
+    """(prefix, local path, suffix) of a SPEC: the path is None for a shipped name or a hub id."""
     s = str(spec)
     for prefix in ("flores200:", "ntrex128:"):
         if s.startswith(prefix):
@@ -88,10 +87,27 @@ def resolve_spec(spec: str | Path) -> str:
             path, colon, split = rest.rpartition(":")
             if not path or "/" in split or Path(rest).exists():
                 path, colon, split = rest, "", ""
-            return prefix + str(Path(path).expanduser().resolve()) + colon + split
+            return prefix, Path(path).expanduser().resolve(), colon + split
     if s == "shipped" or s.startswith("hf:") or ((shipped_dir() / s / "corpus.yaml").is_file() and not Path(s).exists()):
-        return s
-    return str(Path(s).expanduser().resolve())
+        return s, None, ""
+    return "", Path(s).expanduser().resolve(), ""
+
+
+def resolve_spec(spec: str | Path) -> str:
+    """The same SPEC with its local path made absolute, so it loads from any folder (a report's
+    manifest stores these); shipped names and hub ids are kept as they are."""
+    prefix, path, suffix = _split_spec(spec)
+    return prefix if path is None else f"{prefix}{path}{suffix}"
+
+
+def spec_path(spec: str | Path) -> Path | None:
+    """The local file or folder a SPEC reads (a shipped corpus's folder; None for a hub id)."""
+    prefix, path, _ = _split_spec(spec)
+    if path is not None:
+        return path
+    if prefix == "shipped":
+        return shipped_dir().resolve()
+    return None if prefix.startswith("hf:") else (shipped_dir() / prefix).resolve()
 
 
 def load_corpora(specs: Sequence[str | Path | Corpus] | None, languages: Sequence[str] | None = None,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tokeff.errors import TokeffError
+from tokeff.errors import TokeffError, UsageError
 from tokeff.version import __version__
 
 SCHEMA_VERSION = 1  # of the JSON exports (see tokeff.report.schemas)
@@ -52,12 +52,26 @@ def _records(df: pd.DataFrame) -> list[dict[str, object]]:
     return out
 
 
+def _refuse_infinite(df: pd.DataFrame, path: Path) -> None:
+    """An infinite number is an overflow upstream, never a result: refuse to write it (JSON has
+    no Infinity; CSV and Parquet readers would take it as a value)."""
+    import numpy as np
+
+    for col in df.columns:
+        values = df[col]
+        if values.dtype.kind == "f" and np.isinf(values.to_numpy()).any():
+            row = int(np.flatnonzero(np.isinf(values.to_numpy()))[0])
+            raise UsageError(f"{path}: column {col} is infinite in row {row + 1}; an input is too large "
+                             "(nothing was written)")
+
+
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write `df` to `path`; the format follows the extension (.csv, .json, .parquet)."""
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise TokeffError(f"{path}: unknown output format; use one of {', '.join(FORMATS)}")
+    _refuse_infinite(df, path)
     with atomic_path(path) as tmp:
         if fmt == "csv":
             df.to_csv(tmp, index=False)
@@ -76,9 +90,13 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None or not path.is_file():
         raise TokeffError(f"{path}: not a ratio table (.csv, .json or .parquet from `tokeff measure --out`)")
-    if fmt == "csv":
-        return pd.read_csv(path)
-    if fmt == "parquet":
-        return pd.read_parquet(path)
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    return pd.DataFrame(doc["rows"] if isinstance(doc, dict) else doc)
+    try:
+        if fmt == "csv":
+            return pd.read_csv(path)
+        if fmt == "parquet":
+            return pd.read_parquet(path)
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return pd.DataFrame(doc["rows"] if isinstance(doc, dict) else doc)
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # unreadable, not that format, no rows
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TokeffError(f"{path}: not a readable {fmt} ratio table ({first})") from exc

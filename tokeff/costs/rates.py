@@ -307,7 +307,21 @@ def _load(path: str) -> RateBook:
     for alias, target in top.aliases.items():
         if target not in rows:
             raise RatesError(f"{path}: alias {alias!r} points at {target!r}, which has no row")
+    _check_coverage(top.as_of, rows, path)
     return RateBook(rows, dict(top.aliases), top.as_of, path)
+
+
+def _check_coverage(as_of: date, rows: dict[str, ModelRow], path: str) -> None:
+    """The rates hold from the day each own row was checked up to today: an `as_of` in the future,
+    or before a row was checked, would price with rates nobody observed at that date."""
+    today = date.today()
+    if as_of > today:
+        raise RatesError(f"{path}: as_of {as_of} is in the future; rates are known up to today ({today})")
+    late = sorted((r for r in rows.values() if r.checked and r.checked > as_of), key=lambda r: r.checked or as_of)
+    if late:
+        raise RatesError(f"{path}: as_of {as_of} is before model {late[-1].id!r}'s rates were checked "
+                         f"({late[-1].checked}), so its rates at that date are not known; set as_of on or after "
+                         f"{late[-1].checked}")
 
 
 def compare_with_genai_prices(book: RateBook) -> list[dict[str, Any]]:

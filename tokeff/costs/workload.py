@@ -10,12 +10,18 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
 from tokeff._util.yamlio import first_error, read_yaml
 from tokeff.corpora.languages import normalize_language
 from tokeff.errors import WorkloadError
+
+# Bounds that no real workload reaches; above them a cost overflows into infinity. Numbers are
+# strict: `true` is not 1, "100" is not 100.
+MAX_SIZE = 1e9  # tokens, characters or words in one request
+MAX_REQUESTS = 1e13  # requests per month
 
 
 class Size(BaseModel):
@@ -23,10 +29,10 @@ class Size(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    tokens: float | None = Field(default=None, ge=0, description="tokens of `tokenizer` in `language`")
-    chars: float | None = Field(default=None, ge=0, description="characters of `language`")
-    english_words: float | None = Field(default=None, ge=0, description="English words of the same content")
-    english_tokens: float | None = Field(default=None, ge=0, description="English tokens of `tokenizer`")
+    tokens: float | None = Field(strict=True, default=None, ge=0, le=MAX_SIZE, description="tokens of `tokenizer` in `language`")
+    chars: float | None = Field(strict=True, default=None, ge=0, le=MAX_SIZE, description="characters of `language`")
+    english_words: float | None = Field(strict=True, default=None, ge=0, le=MAX_SIZE, description="English words of the same content")
+    english_tokens: float | None = Field(strict=True, default=None, ge=0, le=MAX_SIZE, description="English tokens of `tokenizer`")
     tokenizer: str | None = None
     language: str | None = None
 
@@ -62,15 +68,15 @@ class Workload(BaseModel):
     name: str = "workload"
     corpus: str = Field(default="sample", description="corpus whose measured ratios convert sizes")
     domain: str | None = Field(default=None, description="a domain within that corpus (optional)")
-    requests_per_month: float = Field(gt=0)
+    requests_per_month: float = Field(strict=True, gt=0, le=MAX_REQUESTS)
     input: Size
     output: Size
-    output_cap_tokens: float | None = Field(default=None, gt=0, description="max output tokens per request")
-    cached_share: float = Field(default=0.0, ge=0, le=1, description="share of input tokens that are a cached prefix")
-    batch_share: float = Field(default=0.0, ge=0, le=1, description="share of requests sent through batch")
-    languages: dict[str, float] = Field(default_factory=lambda: {"en": 1.0}, description="language mix")
-    growth: float = Field(default=1.0, gt=0, description="volume multiplier for the what-if column")
-    revenue_per_month: float | None = Field(default=None, ge=0)
+    output_cap_tokens: float | None = Field(strict=True, default=None, gt=0, le=MAX_SIZE, description="max output tokens per request")
+    cached_share: float = Field(strict=True, default=0.0, ge=0, le=1, description="share of input tokens that are a cached prefix")
+    batch_share: float = Field(strict=True, default=0.0, ge=0, le=1, description="share of requests sent through batch")
+    languages: dict[str, Annotated[float, Strict()]] = Field(default_factory=lambda: {"en": 1.0}, description="language mix")
+    growth: float = Field(strict=True, default=1.0, gt=0, le=1e6, description="volume multiplier for the what-if column")
+    revenue_per_month: float | None = Field(strict=True, default=None, ge=0, le=1e15)
     currency: str = "USD"
 
     @field_validator("languages")

@@ -36,7 +36,10 @@ def _read(path: Path) -> tuple[pd.DataFrame, list[int] | None]:
 
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return pd.read_parquet(path), None
+        try:
+            return pd.read_parquet(path), None
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            raise CorpusError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
     text = decode_utf8(path.read_bytes(), str(path))
     if suffix == ".jsonl":
         records, lines = [], []
@@ -71,7 +74,6 @@ def _read(path: Path) -> tuple[pd.DataFrame, list[int] | None]:
 def frame_to_corpus(df: pd.DataFrame, name: str, origin: str, lines: Sequence[int] | None = None,
                     languages: Sequence[str] | None = None) -> Corpus:
     """Turn a wide table (one column per language) into a Corpus."""
-    import pandas as pd
 
     lang_cols: dict[str, str] = {}
     doc_col = next((c for c in df.columns if str(c).lower() in DOC_COLUMNS), None)
@@ -95,12 +97,26 @@ def frame_to_corpus(df: pd.DataFrame, name: str, origin: str, lines: Sequence[in
     cols = []
     for lang in wanted:
         series = df[lang_cols[lang]]
-        texts = ["" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v) for v in series]
         where = f"{origin} column {lang_cols[lang]!r} " + ("line" if lines is not None else "row")
+        texts = [_text(v, where, lines[i] if lines is not None else i + 1) for i, v in enumerate(series)]
         cols.append(Column(lang, texts, where, 1, lines))
     doc_ids = [str(v) for v in df[doc_col]] if doc_col is not None else None
     domains = [str(v) for v in df[dom_col]] if dom_col is not None else None
     return build_corpus(name, cols, doc_ids=doc_ids, domains=domains, source=origin)
+
+
+def _text(value: object, where: str, at: int) -> str:
+    """A language cell as text: a string as is, bytes decoded as strict UTF-8, missing as "" (an
+    empty segment, refused later); numbers, lists and the like are refused, never turned into their
+    Python repr (which would be counted as if it were the sentence)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes | bytearray):
+        return decode_utf8(bytes(value), f"{where} {at}")
+    raise CorpusError(f"{where} {at}: a {type(value).__name__} value ({str(value)[:40]!r}), not text; "
+                      "a language column must hold text")
 
 
 def load_table(path: str | Path, languages: Sequence[str] | None = None) -> Corpus:

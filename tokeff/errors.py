@@ -92,3 +92,7 @@ class CurrencyError(TokeffError):
 
 class WorkloadError(TokeffError):
     """A workload file or value that cannot be used."""
+
+
+class CacheError(TokeffError):
+    """The count cache cannot be read or written (corrupt file, read-only folder, disk full)."""

@@ -1,9 +1,10 @@
-"""Settings read from the environment, in one place: whether the network may be used, and how
-many threads a backend may use."""
+"""Settings read from the environment, in one place: whether the network may be used, how
+many threads a backend may use, and which values are secrets that no output may show."""
 
 from __future__ import annotations
 
 import os
+import re
 
 
 def online_allowed(online: bool | None = None) -> bool:
@@ -22,3 +23,16 @@ def workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
+
+
+_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)S?$|API_?KEY", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """`text` with the value of every secret-looking environment variable (…_KEY, …_TOKEN,
+    …_SECRET; 8 characters or more) replaced by <redacted>: for messages, traces and logs."""
+    for name, value in os.environ.items():
+        for v in {value, value.strip()}:
+            if len(v) >= 8 and _SECRET_NAME.search(name) and v in text:
+                text = text.replace(v, "<redacted>")
+    return text

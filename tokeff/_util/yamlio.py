@@ -51,6 +51,8 @@ def read_text(path: str | os.PathLike[str], error: type[TokeffError], what: str 
         return p.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise error(f"{p}: {what} not found") from exc
+    except IsADirectoryError as exc:
+        raise error(f"{p}: a folder, not a {what}; give the file's path") from exc
     except UnicodeDecodeError as exc:
         raise error(f"{p}: invalid UTF-8 at byte {exc.start}") from exc
 

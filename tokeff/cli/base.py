@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from typer.core import TyperGroup
 
+from tokeff._util.settings import redact
 from tokeff.errors import TokeffError, UsageError
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 def fail(message: object) -> typer.Exit:
     """Print one `error:` line; the caller raises the returned exit (code 2)."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
+    err.print(f"[bold red]error:[/] {escape(redact(str(message)))}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 
@@ -36,7 +38,7 @@ def _write_trace(exc: BaseException) -> str:
     """Write the full trace of an unexpected exception to a file; return its path."""
     fd, path = tempfile.mkstemp(prefix="tokeff-trace-", suffix=".txt")
     with open(fd, "w", encoding="utf-8") as f:
-        f.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        f.write(redact("".join(traceback.format_exception(type(exc), exc, exc.__traceback__))))
     return path
 
 

@@ -39,7 +39,7 @@ def measure_cmd(
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write the ratio table here (.csv, .json or .parquet).")] = None,
     segments_out: Annotated[Path | None, typer.Option("--segments-out", help="Also write the per-segment counts (.csv, .json, .parquet).")] = None,
     resamples: Annotated[int, typer.Option(min=1, help="Bootstrap resamples for the 95% CI.")] = DEFAULT_RESAMPLES,
-    seed: Annotated[int, typer.Option(help="Bootstrap seed (results reproduce exactly).")] = DEFAULT_SEED,
+    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Bootstrap seed (results reproduce exactly).")] = DEFAULT_SEED,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the count cache.")] = False,
     online: OnlineOpt = None,
     registry: RegistryOpt = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from tokeff.errors import UsageError
 from tokeff.version import __version__
 
 
@@ -23,6 +24,12 @@ class Signature:
     seed: int
     version: str = __version__
     count: str = "no-special"
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.seed < 2**32:
+            raise UsageError(f"seed {self.seed}: a bootstrap seed is an integer from 0 to 2**32 - 1")
+        if self.n_resamples < 0:
+            raise UsageError(f"n_resamples {self.n_resamples}: give 0 (no CI) or more resamples")
 
     @classmethod
     def of_row(cls, row: Mapping[str, object]) -> Signature:

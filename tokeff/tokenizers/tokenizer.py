@@ -104,10 +104,20 @@ class Tokenizer:
         return backend
 
 
+# Files from which transformers' AutoTokenizer can build a tokenizer (config.json alone is not one).
+TOKENIZER_DIR_FILES = {"tokenizer.json", "tokenizer_config.json", "vocab.json", "vocab.txt", "merges.txt",
+                       "tekken.json", "spiece.model", "tokenizer.model"}
+
+
 def entry_for_path(path: Path) -> TokenizerEntry:
     """A registry-like entry for a local tokenizer file or directory the user points at."""
     name = f"local:{path.name}"
     if path.is_dir():
+        found = sorted(p.name for p in path.iterdir())
+        if not any(f in TOKENIZER_DIR_FILES or f.endswith((".model", ".tiktoken")) for f in found):
+            raise UnknownTokenizerError(
+                f"{path}: a folder with no tokenizer file (has {', '.join(found[:6]) or 'nothing'}); a transformers "
+                f"folder needs one of {', '.join(sorted(TOKENIZER_DIR_FILES))} or a SentencePiece .model")
         return TokenizerEntry(id=_safe_id(path), family="local", status="exact", backend="transformers",
                               hub=str(path), notes=name)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()

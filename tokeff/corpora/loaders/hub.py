@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tokeff._util.settings import online_allowed
 from tokeff.corpora.corpus import Column, Corpus, build_corpus
 from tokeff.corpora.languages import normalize_language
-from tokeff.corpora.loaders.table import frame_to_corpus
+from tokeff.corpora.loaders.table import cell_text, frame_to_corpus
 from tokeff.errors import CorpusError, LanguageError, NetworkDisabledError
 
 if TYPE_CHECKING:
@@ -35,8 +35,10 @@ def _load(path: str, config: str | None, split: str, online: bool | None) -> Any
         )
     try:
         return datasets.load_dataset(path, config, split=split)
-    except (ValueError, FileNotFoundError) as exc:
-        raise CorpusError(f"{path}{':' + config if config else ''} [{split}]: {exc}") from exc
+    except Exception as exc:  # datasets and huggingface_hub raise many kinds (no network, no such dataset...)
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+        raise CorpusError(f"{path}{':' + config if config else ''} [{split}]: could not be loaded ({type(exc).__name__}: "
+                          f"{first}); check the name, the network, or point at a local copy") from exc
 
 
 def load_per_language(path: str, languages: Sequence[str], split: str = "devtest", *,
@@ -61,7 +63,8 @@ def load_per_language(path: str, languages: Sequence[str], split: str = "devtest
         if doc_ids is None and "url" in df.columns:
             doc_ids = [str(u) for u in df["url"]]
             domains = [str(d) for d in df["domain"]] if "domain" in df.columns else None
-        cols.append(Column(lang, [str(t) for t in df["text"]], f"{path}:{config} [{split}] row"))
+        where = f"{path}:{config} [{split}] row"
+        cols.append(Column(lang, [cell_text(t, where, i + 1) for i, t in enumerate(df["text"])], where))
     name = path.rstrip("/").split("/")[-1]
     return build_corpus(f"{name}-{split}", cols, doc_ids=doc_ids, domains=domains, source=path)
 

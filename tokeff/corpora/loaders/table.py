@@ -98,14 +98,14 @@ def frame_to_corpus(df: pd.DataFrame, name: str, origin: str, lines: Sequence[in
     for lang in wanted:
         series = df[lang_cols[lang]]
         where = f"{origin} column {lang_cols[lang]!r} " + ("line" if lines is not None else "row")
-        texts = [_text(v, where, lines[i] if lines is not None else i + 1) for i, v in enumerate(series)]
+        texts = [cell_text(v, where, lines[i] if lines is not None else i + 1) for i, v in enumerate(series)]
         cols.append(Column(lang, texts, where, 1, lines))
     doc_ids = [str(v) for v in df[doc_col]] if doc_col is not None else None
     domains = [str(v) for v in df[dom_col]] if dom_col is not None else None
     return build_corpus(name, cols, doc_ids=doc_ids, domains=domains, source=origin)
 
 
-def _text(value: object, where: str, at: int) -> str:
+def cell_text(value: object, where: str, at: int) -> str:
     """A language cell as text: a string as is, bytes decoded as strict UTF-8, missing as "" (an
     empty segment, refused later); numbers, lists and the like are refused, never turned into their
     Python repr (which would be counted as if it were the sentence)."""

@@ -47,6 +47,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
+from tokeff._util.settings import redact
 from tokeff.errors import ApiCountError, CountOnlyError, NetworkDisabledError, TokenizerUnavailableError
 from tokeff.tokenizers.backends.http import (
     RateLimiter,
@@ -90,7 +91,11 @@ def describe_availability(entry: TokenizerEntry) -> str:
     """For `tokeff tokenizers`: what this api entry needs here (never the key itself)."""
     assert entry.api is not None
     names = " or ".join(entry.api.key_env)
-    if key_from_env(entry.api.key_env) is None:
+    try:
+        key = key_from_env(entry.api.key_env)
+    except ApiCountError:
+        return f"api: {names} is malformed"
+    if key is None:
         return f"api: needs {names}"
     base = api_base_url(entry.api.provider)
     return "api: key set, local base URL" if is_loopback(base) else "api: key set, needs --online"
@@ -340,4 +345,4 @@ class ApiBackend:
             value = os.environ.get(name, "").strip()
             if value:
                 text = text.replace(value, "<redacted>")
-        return text
+        return redact(text)

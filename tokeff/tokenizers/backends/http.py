@@ -12,6 +12,8 @@ import urllib.parse
 from collections.abc import Sequence
 from typing import Any
 
+from tokeff.errors import ApiCountError
+
 
 class Retryable(Exception):
     """A failure worth another try (429, 5xx, a dropped connection), with the wait the provider asked for."""
@@ -29,9 +31,15 @@ def is_loopback(url: str) -> bool:
 
 
 def key_from_env(names: Sequence[str]) -> str | None:
+    """The first of the environment variables `names` that is set (surrounding blanks dropped).
+    A key an HTTP header cannot carry (a line break, a control or non-Latin-1 character) is
+    refused here, naming the variable and never the key."""
     for name in names:
         value = os.environ.get(name, "").strip()
         if value:
+            if any(ord(c) < 0x21 or ord(c) == 0x7F or ord(c) > 0xFF for c in value):
+                raise ApiCountError(f"{name} holds a character an API key cannot have (a line break, a space, a "
+                                    "control or a non-Latin-1 character); set it again from the provider's console")
             return value
     return None
 

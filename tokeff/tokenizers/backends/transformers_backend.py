@@ -26,6 +26,9 @@ class TransformersBackend:
 
     @classmethod
     def load(cls, name: str, *, online: bool, trust_remote_code: bool = False) -> TransformersBackend:
+        import os
+
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # not "PyTorch was not found" on every run
         from transformers import AutoTokenizer
 
         local = Path(name).expanduser().is_dir()

@@ -4,12 +4,14 @@ page rendered in a real headless Chromium."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -157,3 +159,79 @@ def test_a_given_workload_is_priced_on_its_own_corpus(tmp_path: Path) -> None:
     costs = pd.read_csv(out / "costs.csv")
     assert costs.ratio_source.str.startswith("support-chat").all()
     assert "support-chat" in set(pd.read_parquet(out / "ratios.parquet").corpus)
+
+
+def test_hostile_names_never_reach_the_page_as_markup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A workload named with a script tag and a corpus file named with an SVG onload: both are
+    shown as text, never as markup, in index.html and report.md."""
+    monkeypatch.chdir(tmp_path)
+    corpus = tmp_path / "<svg onload=alert(2)>.tsv"
+    corpus.write_text("en\tja\nThe meeting moved to Thursday.\t会議は木曜日に変更になりました。\n", encoding="utf-8")
+    wl = tmp_path / "w.yaml"
+    wl.write_text(f"name: '<script>alert(1)</script>'\ncorpus: '{corpus}'\nrequests_per_month: 1000\n"
+                  "input: {english_words: 100}\noutput: {english_words: 50}\nlanguages: {en: 0.5, ja: 0.5}\n",
+                  encoding="utf-8")
+    out = tmp_path / "r"
+    build_report(out, corpora=[str(corpus)], tokenizers=["o200k_base"], models=["gpt-4o-mini"], workload=wl,
+                 n_resamples=20)
+    for name in ("index.html", "report.md"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert "<script>alert" not in text and "<svg onload" not in text, name
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text or "&lt;script&gt;" in text, name
+    assert verify_report(out) == []
+
+
+def test_a_killed_builds_leftovers_are_removed(tmp_path: Path) -> None:
+    """Temporary folders whose process is gone are removed on the next build; a running build's
+    folder and anything else beside the report are left alone."""
+    dead = 2**22 + 7  # above Linux's largest pid: no such process
+    stale = [tmp_path / f".latest.tokeff-tmp-{dead}-abc123", tmp_path / f".latest.tokeff-old-{dead}"]
+    live = tmp_path / f".latest.tokeff-tmp-{os.getpid()}-xyz789"
+    other = tmp_path / ".latest.mine"
+    for p in [*stale, live, other]:
+        p.mkdir()
+        (p / "f.txt").write_text("x", encoding="utf-8")
+    build_report(tmp_path / "latest", corpora=["sample"], tokenizers=["o200k_base"], models=["gpt-4o-mini"],
+                 n_resamples=20)
+    assert not any(p.exists() for p in stale)
+    assert live.is_dir() and other.is_dir() and (tmp_path / "latest" / "manifest.json").is_file()
+
+
+def test_verify_names_every_changed_missing_and_extra_file(report: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy3"
+    shutil.copytree(report, copy)
+    (copy / "index.html").write_text((copy / "index.html").read_text(encoding="utf-8").replace("tokeff", "tokefff"),
+                                     encoding="utf-8")
+    (copy / "multipliers.json").unlink()
+    (copy / "notes.txt").write_text("mine", encoding="utf-8")
+    costs = pd.read_csv(copy / "costs.csv")
+    costs.loc[0, "cost_per_month"] = float(np.nextafter(costs.loc[0, "cost_per_month"], np.inf))  # one ULP
+    costs.to_csv(copy / "costs.csv", index=False)
+    diffs = verify_report(copy)
+    assert any(d.startswith("costs.csv: row 1 (") and "cost_per_month" in d for d in diffs), diffs
+    assert {"index.html", "multipliers.json", "notes.txt", "costs.csv"} <= {d.split(":")[0] for d in diffs}
+    assert "multipliers.json: missing" in diffs and "notes.txt: not written by the report (not in the manifest)" in diffs
+    res = CliRunner().invoke(app, ["verify", str(copy)])
+    assert res.exit_code == 1 and "reproduces exactly" not in res.output
+
+
+def test_verify_recomputes_the_workload_from_the_manifest(report: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy4"
+    shutil.copytree(report, copy)
+    m = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    m["workload"]["requests_per_month"] *= 2
+    (copy / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    diffs = verify_report(copy)
+    assert diffs and all(d.startswith("costs.csv: row ") for d in diffs)
+    assert any("cost_per_month" in d for d in diffs)
+
+
+def test_verify_works_from_another_folder(report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = Path("rel-report")
+    build_report(out, corpora=["sample"], tokenizers=["o200k_base"], models=["gpt-4o-mini"], n_resamples=20,
+                 workload=Path(__file__).resolve().parents[1] / "examples" / "ja-support-bot.yaml")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert verify_report(tmp_path / "rel-report") == []

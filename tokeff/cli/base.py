@@ -118,9 +118,11 @@ def check_outputs(outputs: dict[str, Path | None], inputs: Sequence[str | Path |
             raise UsageError(f"{seen[target]} and {name} both name {path}; the second would overwrite the first")
         seen[target] = name
         for src in read:
-            if target == src or src in target.parents or (folder and target in src.parents):
-                raise UsageError(f"{name} {path}: that is {'an input' if target == src else 'inside the input'} "
-                                 f"{src}; writing there would overwrite what tokeff reads. Name another file.")
+            how = ("is the input" if target == src else "is inside the input" if src in target.parents
+                   else "holds the input" if folder and target in src.parents else None)
+            if how:
+                raise UsageError(f"{name} {path}: {how} {src}; writing there would overwrite what tokeff reads. "
+                                 "Name another file or folder.")
 
 
 def write_output(frame: pd.DataFrame, path: Path | None, what: str = "rows") -> None:

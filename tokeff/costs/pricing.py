@@ -202,6 +202,9 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
         if size.tokenizer:
             tok_ids.append(registry.get(size.tokenizer).id)
     table = ratio_table_for(wl, tok_ids, ratios)
+    measured_now = set(table["corpus"].astype(str))
+    if ratios is None and wl.corpus not in measured_now and len(measured_now) == 1:
+        wl = wl.model_copy(update={"corpus": measured_now.pop()})  # a path or SPEC: its corpus's name
     conv = Ratios(table, wl.corpus, wl.domain)
     ref = conv.reference
     where = f"{wl.corpus}" + (f"/{wl.domain}" if wl.domain else "")

@@ -20,7 +20,7 @@ import pandas as pd
 from tokeff._util.cache import CountCache
 from tokeff._util.tableio import SCHEMA_VERSION, write_table
 from tokeff.corpora.corpus import Corpus, pool
-from tokeff.corpora.loaders import load_corpora, resolve_spec
+from tokeff.corpora.loaders import load_corpora, resolve_spec, spec_path
 from tokeff.costs.fx import fx_path, load_fx
 from tokeff.costs.pricing import cost
 from tokeff.costs.rates import load_rates
@@ -87,9 +87,14 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     wl = workload if isinstance(workload, Workload) else (load_workload(workload) if workload else default_workload())
     names = {c.name for c in measured}
     if wl.corpus not in names:
-        if given:  # a user's workload is priced on its own corpus, measured here too
-            measured.extend(load_corpora([wl.corpus]))
-            specs.append(resolve_spec(wl.corpus))
+        if given:  # a user's workload is priced on its own corpus (a name or a SPEC), measured here too
+            where = spec_path(wl.corpus)
+            own = next((c for c in loaded if where is not None and spec_path(c.source) == where), None)
+            if own is None:
+                own = load_corpora([wl.corpus])[0]
+                measured.append(own)
+                specs.append(resolve_spec(wl.corpus))
+            wl = wl.model_copy(update={"corpus": own.name})
         else:  # the built-in workload follows the corpora of the report
             wl = wl.model_copy(update={"corpus": headline})
     missing = [lang for lang in wl.languages if lang not in next(c for c in measured if c.name == wl.corpus).languages]

@@ -228,10 +228,13 @@ def test_verify_recomputes_the_workload_from_the_manifest(report: Path, tmp_path
 
 def test_verify_works_from_another_folder(report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
+    Path("mine.tsv").write_text("en\tja\nThe train leaves at noon.\t電車は正午に出ます。\n", encoding="utf-8")
     out = Path("rel-report")
-    build_report(out, corpora=["sample"], tokenizers=["o200k_base"], models=["gpt-4o-mini"], n_resamples=20,
+    build_report(out, corpora=["sample", "mine.tsv"], tokenizers=["o200k_base"], models=["gpt-4o-mini"], n_resamples=20,
                  workload=Path(__file__).resolve().parents[1] / "examples" / "ja-support-bot.yaml")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     assert verify_report(tmp_path / "rel-report") == []
+    specs = json.loads((tmp_path / "rel-report" / "manifest.json").read_text(encoding="utf-8"))["corpus_specs"]
+    assert specs == ["sample", str(tmp_path / "mine.tsv"), "support-chat"]  # local paths absolute

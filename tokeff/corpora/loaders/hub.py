@@ -33,12 +33,31 @@ def _load(path: str, config: str | None, split: str, online: bool | None) -> Any
             f"corpus {path!r} is on the Hugging Face hub and downloading is off; "
             "pass --online (or TOKEFF_ONLINE=1), or point at a local copy"
         )
+    if not Path(path).expanduser().exists():
+        _check_reachable(path)
     try:
         return datasets.load_dataset(path, config, split=split)
     except Exception as exc:  # datasets and huggingface_hub raise many kinds (no network, no such dataset...)
         first = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
         raise CorpusError(f"{path}{':' + config if config else ''} [{split}]: could not be loaded ({type(exc).__name__}: "
                           f"{first}); check the name, the network, or point at a local copy") from exc
+
+
+def _check_reachable(path: str) -> None:
+    """One quick connection to the hub before `datasets` starts (it retries a dead network for
+    tens of seconds): no network is one clear error at once."""
+    import os
+    import socket
+    import urllib.parse
+
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    url = urllib.parse.urlsplit(endpoint)
+    host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((host, port), timeout=10).close()
+    except OSError as exc:
+        raise CorpusError(f"{path}: could not be loaded: {host}:{port} cannot be reached ({exc}); check the "
+                          "network, or point at a local copy of the dataset") from exc
 
 
 def load_per_language(path: str, languages: Sequence[str], split: str = "devtest", *,

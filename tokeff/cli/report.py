@@ -35,7 +35,8 @@ def report_cmd(
 
 @app.command("verify")
 def verify_cmd(report_dir: Annotated[Path, typer.Argument(help="A directory written by `tokeff report`.")]) -> None:
-    """Recompute a report's ratios from its manifest (no cache) and say whether they reproduce exactly."""
+    """Recompute a report's ratios and costs from its manifest (no cache), check every file's sha256,
+    and say whether all of it reproduces exactly."""
     from tokeff.report import verify_report
 
     diffs = verify_report(report_dir)
@@ -43,4 +44,4 @@ def verify_cmd(report_dir: Annotated[Path, typer.Argument(help="A directory writ
         for d in diffs:
             out.print(f"difference: {d}", highlight=False)
         raise typer.Exit(1)
-    out.print(f"{report_dir}: every ratio reproduces exactly")
+    out.print(f"{report_dir}: every ratio and cost reproduces exactly, and every file matches its sha256 in the manifest")

@@ -11,6 +11,7 @@ from tokeff.analysis.context import KNOWN_WINDOWS, ContextWindow, effective_cont
 from tokeff.analysis.fertility import FERTILITY_COLUMNS, Segmenter, default_segmenter, fertility, get_segmenter, is_word
 from tokeff.corpora.corpus import Column, build_corpus
 from tokeff.errors import LanguageError
+from tokeff.tokenizers.tokenizer import get_tokenizer
 
 from .conftest import PARALLEL
 
@@ -69,8 +70,8 @@ def test_korean_whitespace_option_and_unsegmented_languages() -> None:
     corpus = build_corpus("p", [Column("ko", [PARALLEL["ko"]], "ko")])
     df = fertility(corpus, "o200k_base", segmenters={"ko": "whitespace"})
     assert df.iloc[0].words == 5 and df.iloc[0].segmenter == "whitespace"  # 회의가 목요일 오후 3시로 변경되었습니다.
-    with pytest.raises(LanguageError, match="no word segmenter for th"):
-        default_segmenter("th")
+    with pytest.raises(LanguageError, match="no word segmenter for km"):
+        default_segmenter("km")
     with pytest.raises(LanguageError, match="unknown word segmenter"):
         get_segmenter("mecab")
 
@@ -106,3 +107,18 @@ def test_known_windows_are_labelled() -> None:
     reg = tokeff.load_registry()
     for name, cw in KNOWN_WINDOWS.items():
         assert cw.source and reg.find(cw.tokenizer) is not None, name
+
+
+def test_thai_and_vietnamese_segmenters() -> None:
+    """Thai has no spaces between words (PyThaiNLP's newmm finds them); Vietnamese spaces separate
+    syllables, which pyvi groups into words (sản phẩm = one word)."""
+    th = "สวัสดีครับ ผมต้องการคืนสินค้า"  # written for this test: "Hello, I want to return an item"
+    vi = "Xin chào, tôi muốn trả lại sản phẩm đã đặt mua hôm qua."  # "... return the product I ordered yesterday"
+    corpus = build_corpus("p", [Column("th", [th], "th"), Column("vi", [vi], "vi")])
+    df = fertility(corpus, "o200k_base").set_index("language")
+    assert default_segmenter("th") == "pythainlp" and default_segmenter("vi") == "pyvi"
+    assert df.at["th", "segmenter"] == "pythainlp-newmm" and df.at["th", "words"] == 6  # สวัสดี ครับ ผม ต้อง การคืน สินค้า
+    assert df.at["vi", "segmenter"] == "pyvi" and df.at["vi", "words"] == 11  # 13 syllables, 2 two-syllable words
+    assert len(vi.split()) == 13
+    tok = get_tokenizer("o200k_base")
+    assert df.at["th", "tokens"] == len(tok.encode(th)) and df.at["th", "fertility"] == len(tok.encode(th)) / 6

@@ -45,7 +45,7 @@ NOTE = ("fertility (tokens per word) is secondary: words are not the same unit a
         "compare languages with the same-content premium")
 
 # Scripts written without spaces between words that no shipped segmenter handles.
-_UNSEGMENTED = {"th", "lo", "km", "my", "bo", "dz"}
+_UNSEGMENTED = {"lo", "km", "my", "bo", "dz"}
 
 
 @dataclass(frozen=True)
@@ -138,15 +138,36 @@ def _jieba() -> Segmenter:
     return Segmenter("jieba", _version("jieba"), "word (jieba)", split)
 
 
+def _pythainlp() -> Segmenter:
+    _need("pythainlp", "pythainlp")
+    from pythainlp.tokenize import word_tokenize
+
+    def split(text: str) -> list[str]:  # newmm: dictionary-based maximal matching, offline
+        return [w for w in word_tokenize(text, engine="newmm") if not w.isspace()]
+
+    return Segmenter("pythainlp-newmm", _version("pythainlp"), "word (PyThaiNLP newmm)", split)
+
+
+def _pyvi() -> Segmenter:
+    _need("pyvi", "pyvi")
+    from pyvi import ViTokenizer
+
+    def split(text: str) -> list[str]:  # syllables of one word come joined with "_"
+        return str(ViTokenizer.tokenize(text)).split()
+
+    return Segmenter("pyvi", _version("pyvi"), "word (pyvi: syllables grouped into words)", split)
+
+
 _FACTORIES: dict[str, Callable[[], Segmenter]] = {
     "whitespace": _whitespace, "sudachipy": _sudachi, "kiwipiepy": _kiwi, "jieba": _jieba,
+    "pythainlp": _pythainlp, "pyvi": _pyvi,
 }
 _LOADED: dict[str, Segmenter] = {}
 _LOCK = threading.Lock()
 
 
 def get_segmenter(name: str) -> Segmenter:
-    """A segmenter by name (whitespace, sudachipy, kiwipiepy, jieba), loaded once per process."""
+    """A segmenter by name (whitespace, sudachipy, kiwipiepy, jieba, pythainlp, pyvi), loaded once per process."""
     if name not in _FACTORIES:
         raise LanguageError(f"unknown word segmenter {name!r}; known: {', '.join(_FACTORIES)}")
     with _LOCK:
@@ -164,6 +185,10 @@ def default_segmenter(language: str) -> str:
         return "kiwipiepy"
     if base in ("zh", "yue", "cmn", "wuu"):
         return "jieba"
+    if base == "th":
+        return "pythainlp"
+    if base == "vi":  # spaces separate syllables, not words
+        return "pyvi"
     if base in _UNSEGMENTED:
         raise LanguageError(f"no word segmenter for {language} (written without spaces); "
                             "pass segmenters={language!r: Segmenter(...)} to fertility()")

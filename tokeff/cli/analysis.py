@@ -67,7 +67,7 @@ def fertility_cmd(
     corpus: CorpusOpt = None,
     tokenizer: TokenizerOpt = None,
     language: LanguageOpt = None,
-    segmenter: Annotated[list[str] | None, typer.Option("--segmenter", help="LANG=NAME (whitespace, sudachipy, kiwipiepy, jieba), repeatable: e.g. ko=whitespace for eojeol.")] = None,
+    segmenter: Annotated[list[str] | None, typer.Option("--segmenter", help="LANG=NAME (whitespace, sudachipy, kiwipiepy, jieba, pythainlp, pyvi), repeatable: e.g. ko=whitespace for eojeol.")] = None,
     out_file: Annotated[Path | None, out_option("the fertility table")] = None,
     online: OnlineOpt = None,
     registry: RegistryOpt = None,

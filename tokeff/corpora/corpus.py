@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tokeff.corpora.languages import normalize_language
+from tokeff.corpora.languages import expand_languages, normalize_language
 from tokeff.errors import AlignmentError, CorpusError, LanguageError
 
 
@@ -85,7 +85,7 @@ class Corpus:
         """The same corpus with only `languages` (tags or FLORES codes), in that order."""
         if not languages:
             return self
-        wanted = [normalize_language(x) for x in languages]
+        wanted = expand_languages(languages, list(self.texts)) or []
         missing = [w for w in wanted if w not in self.texts]
         if missing:
             raise LanguageError(

@@ -6,12 +6,14 @@ two written forms apart (zh-Hans vs zh-Hant) and dropped where it is the languag
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from tokeff.errors import LanguageError
 
-# Macrolanguage members that FLORES and NTREX use but that users write as the macrolanguage.
-_MACRO = {"cmn": "zh"}
+# Macrolanguage members that FLORES and NTREX use but that users write as the macrolanguage
+# (Mandarin -> zh, Standard Malay -> ms, Nepali (individual) -> ne, Halh Mongolian -> mn).
+_MACRO = {"cmn": "zh", "zsm": "ms", "npi": "ne", "khk": "mn"}
 # Scripts that are the language's own default, though langcodes maximizes to another one.
 _DEFAULT_SCRIPTS = {"ko": {"Hang", "Kore"}, "ja": {"Jpan"}}
 # Region-only Chinese tags (NTREX's zho-CN / zho-TW) mean a script.
@@ -27,7 +29,39 @@ KNOWN_TAGS = {
     "zho_Hant": "zh-Hant", "cmn_Hans": "zh-Hans", "cmn_Hant": "zh-Hant", "yue_Hant": "yue-Hant", "eng": "en",
     "jpn": "ja", "kor": "ko", "zho-CN": "zh-Hans", "zho-TW": "zh-Hant", "eng-US": "en-US", "en-US": "en-US",
     "zh-CN": "zh-Hans", "zh-TW": "zh-Hant",
+    # FLORES-200's Asia-Pacific languages, and their plain tags
+    "tha_Thai": "th", "vie_Latn": "vi", "ind_Latn": "id", "zsm_Latn": "ms", "tgl_Latn": "fil", "khm_Khmr": "km",
+    "mya_Mymr": "my", "lao_Laoo": "lo", "hin_Deva": "hi", "ben_Beng": "bn", "tam_Taml": "ta", "tel_Telu": "te",
+    "mar_Deva": "mr", "urd_Arab": "ur", "npi_Deva": "ne", "sin_Sinh": "si", "khk_Cyrl": "mn",
+    "th": "th", "vi": "vi", "id": "id", "ms": "ms", "fil": "fil", "km": "km", "my": "my", "lo": "lo", "hi": "hi",
+    "bn": "bn", "ta": "ta", "te": "te", "mr": "mr", "ur": "ur", "ne": "ne", "si": "si", "mn": "mn",
 }
+
+# Language groups one `--language` can name; a group selects the members a corpus has (a tag
+# named on its own must be there). Group names are looked up before language tags.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "cjk": ("ja", "ko", "zh-Hans", "zh-Hant", "yue-Hant"),
+    "sea": ("th", "vi", "id", "ms", "fil", "km", "my", "lo"),
+    "south-asia": ("hi", "bn", "ta", "te", "mr", "ur", "ne", "si"),
+}
+GROUPS["apac"] = (*GROUPS["cjk"], *GROUPS["sea"], *GROUPS["south-asia"], "mn")
+REGION_OF = {tag: group for group in ("cjk", "sea", "south-asia") for tag in GROUPS[group]} | {"mn": "apac"}
+
+
+def expand_languages(languages: Sequence[str] | None, available: Sequence[str]) -> list[str] | None:
+    """Normalized tags, with each group name (`cjk`, `sea`, `south-asia`, `apac`) replaced by its
+    members in `available`, in that order; None when `languages` is empty. Named tags are kept
+    even when not available, so the caller says which one is missing."""
+    if not languages:
+        return None
+    out: list[str] = []
+    for item in languages:
+        group = GROUPS.get(item.strip().lower())
+        if group is not None:
+            out += [t for t in available if t in group]
+        else:
+            out.append(normalize_language(item))
+    return list(dict.fromkeys(out))
 
 
 @lru_cache(maxsize=512)

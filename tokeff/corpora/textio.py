@@ -11,7 +11,7 @@ from itertools import islice
 from pathlib import Path
 
 from tokeff.corpora.corpus import Column
-from tokeff.corpora.languages import normalize_language
+from tokeff.corpora.languages import expand_languages
 from tokeff.errors import CorpusError, LanguageError
 
 
@@ -87,7 +87,7 @@ def read_documents(path: Path, default_domain: str) -> Iterator[tuple[str, str]]
 def read_columns(files: dict[str, Path], languages: Sequence[str] | None, origin: str) -> list[Column]:
     """One Column per wanted language from one-segment-per-line files keyed by language tag
     (all of them, in file order, when `languages` is None)."""
-    wanted = list(dict.fromkeys(normalize_language(x) for x in languages)) if languages else list(files)
+    wanted = expand_languages(languages, list(files)) or list(files)
     missing = [w for w in wanted if w not in files]
     if missing:
         raise LanguageError(f"{origin}: no file for {', '.join(missing)}; has {', '.join(files)}")

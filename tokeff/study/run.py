@@ -72,7 +72,7 @@ def load_study(corpus: CorpusLike | Sequence[CorpusLike] | None,
         specs = list(corpus)
     langs = None
     if languages:
-        langs = list(dict.fromkeys([*([ref] if ref else []), *(normalize_language(x) for x in languages)]))
+        langs = list(dict.fromkeys([*([ref] if ref else []), *languages]))  # groups expand per corpus
     corpora = load_corpora(specs, langs, online=online)  # type: ignore[arg-type]
     for c in corpora:
         if ref and ref not in c.texts:

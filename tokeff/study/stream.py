@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from tokeff._util.tableio import atomic_path
 from tokeff.corpora.corpus import Column, ContentDigest, build_corpus
-from tokeff.corpora.languages import normalize_language
+from tokeff.corpora.languages import expand_languages, normalize_language
 from tokeff.corpora.loaders.native import read_manifest
 from tokeff.corpora.textio import line_batches, read_documents
 from tokeff.errors import AlignmentError, CorpusError, UsageError
@@ -172,7 +172,7 @@ def _measure(folder: str | os.PathLike[str], tokenizers: Sequence[str | Tokenize
     root = Path(folder)
     man = read_manifest(root)
     ref = normalize_language(reference)
-    wanted = [normalize_language(x) for x in (languages or man.languages)]
+    wanted = expand_languages(languages, man.languages) or list(man.languages)
     if ref not in wanted:
         wanted = [ref, *wanted]
     files = {lang: root / f"{lang}.txt" for lang in dict.fromkeys(wanted)}

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tokeff.corpora.corpus import Column, Corpus, build_corpus
-from tokeff.corpora.languages import normalize_language
+from tokeff.corpora.languages import expand_languages, normalize_language
 from tokeff.corpora.textio import decode_utf8
 from tokeff.errors import CorpusError, LanguageError
 
@@ -90,7 +90,7 @@ def frame_to_corpus(df: pd.DataFrame, name: str, origin: str, lines: Sequence[in
         lang_cols[tag] = col
     if not lang_cols:
         raise CorpusError(f"{origin}: no column is named by a language tag (columns: {list(df.columns)})")
-    wanted = list(dict.fromkeys(normalize_language(x) for x in languages)) if languages else list(lang_cols)
+    wanted = expand_languages(languages, list(lang_cols)) or list(lang_cols)
     missing = [w for w in wanted if w not in lang_cols]
     if missing:
         raise LanguageError(f"{origin}: no column for {', '.join(missing)}; has {', '.join(lang_cols)}")

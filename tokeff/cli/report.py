@@ -20,6 +20,7 @@ def report_cmd(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Report folder: new, empty or an earlier report (replaced atomically).")] = Path("reports/latest"),
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the count cache.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace --out even if it is a folder that is not a tokeff report.")] = False,
+    language: Annotated[list[str] | None, typer.Option("--language", "-l", help="Language tag, or a group: cjk, sea, south-asia, apac (repeatable). Default: every language of the corpora.")] = None,
 ) -> None:
     """Measure, price and write the language-cost report: index.html, report.md, ratios, costs, manifest."""
     from tokeff.report import build_report
@@ -28,7 +29,8 @@ def report_cmd(
     start = time.perf_counter()
     with progress("report") as bar:
         path = build_report(out_dir, corpora=corpus, tokenizers=tokenizer, workload=workload, models=model,
-                            cache=not no_cache, progress=bar.update, force=force)
+                            cache=not no_cache, progress=bar.update, force=force,
+                            languages=language)
     files = sorted(p.name for p in path.iterdir())
     out.print(f"wrote {path}/ in {time.perf_counter() - start:.1f} s: {', '.join(files)}")
 

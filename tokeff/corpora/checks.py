@@ -16,7 +16,27 @@ SCRIPTS: dict[str, re.Pattern[str]] = {
     "ko": re.compile(r"[\uac00-\ud7af\u1100-\u11ff]"),  # Hangul
     "zh": re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]"),  # Han
     "yue": re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]"),
+    "th": re.compile(r"[\u0e00-\u0e7f]"),  # Thai (no spaces between words)
+    "lo": re.compile(r"[\u0e80-\u0eff]"),  # Lao
+    "km": re.compile(r"[\u1780-\u17ff]"),  # Khmer
+    "my": re.compile(r"[\u1000-\u109f]"),  # Myanmar
+    "hi": re.compile(r"[\u0900-\u097f]"),  # Devanagari
+    "mr": re.compile(r"[\u0900-\u097f]"),
+    "ne": re.compile(r"[\u0900-\u097f]"),
+    "bn": re.compile(r"[\u0980-\u09ff]"),  # Bengali
+    "ta": re.compile(r"[\u0b80-\u0bff]"),  # Tamil
+    "te": re.compile(r"[\u0c00-\u0c7f]"),  # Telugu
+    "si": re.compile(r"[\u0d80-\u0dff]"),  # Sinhala
+    "ur": re.compile(r"[\u0600-\u06ff\u0750-\u077f]"),  # Arabic script
+    "mn": re.compile(r"[\u0400-\u04ff]"),  # Cyrillic
 }
+# Languages written in Latin letters, where a missing translation cannot be told by its script:
+# a segment of five words or more that is mostly English function words is untranslated.
+LATIN_SCRIPT = {"vi", "id", "ms", "fil"}
+ENGLISH_FUNCTION_WORDS = frozenset(
+    "the a an and or but to of in on at for with from by is are was were be been it this that these those "
+    "you your we our they their he she his her i my me please will would can could should have has had "
+    "not do does did if as so".split())
 KANA = re.compile(r"[\u3040-\u30ff]")
 ENGLISH_RUN = re.compile(r"\b[a-z]+(?:'[a-z]+)?\s+[a-z]+(?:'[a-z]+)?\s+[a-z]+\b")
 LATIN_WORDS = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
@@ -27,6 +47,11 @@ def _code_or_name(text: str) -> bool:
     stripped = re.sub(r'"[a-z_]+"\s*:', "", text)  # JSON keys
     stripped = re.sub(r"`[^`]*`|https?://\S+|\S+@\S+|(?:/|\w+[/_.])\w[\w./-]*", "", stripped)
     return ENGLISH_RUN.search(stripped.lower()) is None
+
+
+def _mostly_english(text: str) -> bool:
+    words = [w.lower() for w in LATIN_WORDS.findall(text)]
+    return len(words) >= 5 and sum(w in ENGLISH_FUNCTION_WORDS for w in words) / len(words) >= 0.35
 
 
 @dataclass
@@ -64,6 +89,8 @@ def script_problems(corpus: Corpus, reference: str = "en") -> list[str]:
         for i, t in enumerate(texts):
             if pattern is not None and not pattern.search(t) and not _code_or_name(t):
                 problems.append(f"{lang} segment {i + 1}: no {base} script: {t[:60]!r}")
+            if base in LATIN_SCRIPT and _mostly_english(t):
+                problems.append(f"{lang} segment {i + 1}: reads as English (untranslated?): {t[:60]!r}")
             if base in ("ko", "zh") and KANA.search(t):
                 problems.append(f"{lang} segment {i + 1}: holds Japanese kana: {t[:60]!r}")
             if ref is not None and lang != reference and t == ref[i] and not _code_or_name(t):

@@ -45,7 +45,19 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "south-asia": ("hi", "bn", "ta", "te", "mr", "ur", "ne", "si"),
 }
 GROUPS["apac"] = (*GROUPS["cjk"], *GROUPS["sea"], *GROUPS["south-asia"], "mn")
-REGION_OF = {tag: group for group in ("cjk", "sea", "south-asia") for tag in GROUPS[group]} | {"mn": "apac"}
+REGION_NAMES = {"cjk": "CJK", "sea": "Southeast Asia", "south-asia": "South Asia"}
+
+
+def region_of(tag: str) -> str:
+    """The display name of a language's region (CJK, Southeast Asia, South Asia), else "other"."""
+    return next((REGION_NAMES[g] for g in REGION_NAMES if tag in GROUPS[g]), "other")
+
+
+def order_by_region(premiums: dict[str, float]) -> list[str]:
+    """Languages grouped by region (CJK, Southeast Asia, South Asia, other), each region's
+    languages from the lowest premium to the highest: how a report lists 20+ languages."""
+    rank = {name: i for i, name in enumerate([*REGION_NAMES.values(), "other"])}
+    return sorted(premiums, key=lambda t: (rank[region_of(t)], premiums[t], t))
 
 
 def expand_languages(languages: Sequence[str] | None, available: Sequence[str]) -> list[str] | None:

@@ -20,6 +20,7 @@ import pandas as pd
 from tokeff._util.cache import CountCache
 from tokeff._util.tableio import SCHEMA_VERSION, write_table
 from tokeff.corpora.corpus import Corpus, pool
+from tokeff.corpora.languages import order_by_region, region_of
 from tokeff.corpora.loaders import load_corpora, resolve_spec, spec_path
 from tokeff.costs.fx import fx_path, load_fx
 from tokeff.costs.pricing import cost
@@ -52,11 +53,14 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
                  corpora: Sequence[str] | None = None, tokenizers: Sequence[str] | None = None,
                  workload: str | os.PathLike[str] | Workload | None = None, models: Sequence[str] | None = None,
                  reference: str = "en", n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
-                 cache: bool = True, progress: Step | None = None, force: bool = False) -> Path:
+                 cache: bool = True, progress: Step | None = None, force: bool = False,
+                 languages: Sequence[str] | None = None) -> Path:
     """Measure, price, chart and write the report directory atomically; returns its path.
 
     `out_dir` must be absent, empty or an earlier tokeff report (it is replaced as a whole);
-    `force=True` also replaces a folder that is not a report. A file is never replaced."""
+    `force=True` also replaces a folder that is not a report. A file is never replaced.
+    `languages` (tags or groups such as `apac`) keeps those languages of each corpus; the
+    built-in workload then serves them in equal shares."""
     step = progress or (lambda label, done, total: None)
     out = Path(out_dir)
     check_target(out, force)
@@ -77,7 +81,7 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     toks = resolve_tokenizers(tok_names, registry)
 
     step("loading corpora", 0, 4)
-    loaded = load_corpora(corpora)
+    loaded = load_corpora(corpora, [reference, *languages] if languages else None)
     specs = [resolve_spec(s) for s in corpora or ["shipped"]]
     measured: list[Corpus] = list(loaded)
     if len(loaded) > 1:
@@ -95,8 +99,12 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
                 measured.append(own)
                 specs.append(resolve_spec(wl.corpus))
             wl = wl.model_copy(update={"corpus": own.name})
-        else:  # the built-in workload follows the corpora of the report
+        else:  # the built-in workload follows the corpora (and the languages asked for) of the report
             wl = wl.model_copy(update={"corpus": headline})
+    if languages and not given:
+        served = [x for x in next(c for c in measured if c.name == wl.corpus).languages if x != reference]
+        wl = wl.model_copy(update={"name": f"support assistant in {', '.join(served)} (default)",
+                                   "languages": {x: 1 / len(served) for x in served}})
     missing = [lang for lang in wl.languages if lang not in next(c for c in measured if c.name == wl.corpus).languages]
     if missing:
         raise WorkloadError(f"the workload {wl.name!r} needs {', '.join(missing)}, which corpus {wl.corpus!r} does not "
@@ -302,13 +310,23 @@ def _context(ratios: pd.DataFrame, costs: pd.DataFrame, multipliers: pd.DataFram
                         "premium": best["premium"], "low": best["premium_low"], "high": best["premium_high"],
                         "tokenizer": best["tokenizer"], "tax_share": best["language_tax_share"]})
     first = toks[0].id
-    headline_premiums = head[head["tokenizer"] == first][["language", "premium", "premium_low", "premium_high"]]
+    firsts = head[head["tokenizer"] == first]
+    langs = order_by_region(dict(zip(firsts["language"], firsts["premium"], strict=True)))
+    headline_premiums = firsts.set_index("language").loc[langs].reset_index()[
+        ["language", "premium", "premium_low", "premium_high"]]
     order = [t.id for t in toks]
-    table = head.pivot(index="language", columns="tokenizer", values="premium")[order]
+    table = head.pivot(index="language", columns="tokenizer", values="premium")[order].loc[langs]
     lows = head.pivot(index="language", columns="tokenizer", values="premium_low")[order]
     highs = head.pivot(index="language", columns="tokenizer", values="premium_high")[order]
-    premium_rows = [{"language": lang, "cells": [f"{table.loc[lang, t]:.2f} [{lows.loc[lang, t]:.2f}, {highs.loc[lang, t]:.2f}]"
-                                                  for t in table.columns]} for lang in table.index]
+    premium_rows = [{"language": lang, "region": region_of(lang),
+                     "cells": [f"{table.loc[lang, t]:.2f} [{lows.loc[lang, t]:.2f}, {highs.loc[lang, t]:.2f}]"
+                               for t in table.columns]} for lang in table.index]
+    regions = []  # per region: its languages' premium range on the headline tokenizer
+    for name in dict.fromkeys(r["region"] for r in premium_rows):
+        part = headline_premiums[[region_of(x) == name for x in headline_premiums["language"]]]
+        top = part.loc[part["premium"].idxmax()]
+        regions.append({"region": name, "n": len(part), "low": float(part["premium"].min()),
+                        "high": float(part["premium"].max()), "highest": str(top["language"])})
     domain_rows = ratios[(ratios["tokenizer"] == first) & (ratios["language"] != ref)]
     domains = domain_rows.pivot(index="corpus", columns="language", values="premium")
     signatures = sorted(set(ratios["signature"]))
@@ -321,7 +339,7 @@ def _context(ratios: pd.DataFrame, costs: pd.DataFrame, multipliers: pd.DataFram
         "title": "tokeff language-cost report", "manifest": manifest, "workload": wl, "currency": cur,
         "headline": headline, "answers": answers, "headline_tokenizer": first,
         "headline_premiums": headline_premiums.to_dict("records"),
-        "tokenizer_columns": list(table.columns), "premium_rows": premium_rows,
+        "tokenizer_columns": list(table.columns), "premium_rows": premium_rows, "regions": regions,
         "domain_table": domains.round(2).reset_index().to_dict("records"), "domain_languages": list(domains.columns),
         "costs": costs.to_dict("records"), "charts": chart_list,
         "corpora": loaded, "unmeasured": unmeasured,

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from tokeff.corpora.languages import order_by_region, region_of
+
 plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
                      "svg.fonttype": "none", "figure.dpi": 110,
                      "svg.hashsalt": "tokeff"})  # fixed SVG ids: the same report is the same bytes
@@ -39,24 +41,32 @@ def _finish(fig: Figure, name: str, title: str, out_dir: Path) -> Chart:
 
 
 def premium_heatmap(ratios: pd.DataFrame, corpus: str, out_dir: Path) -> Chart:
-    """Language x tokenizer grid of the premium with its 95% CI."""
+    """Language x tokenizer grid of the premium with its 95% CI, languages grouped by region and
+    sorted by premium on the first tokenizer."""
     rows = ratios[(ratios["corpus"] == corpus) & (ratios["language"] != ratios["reference"])]
-    langs = list(dict.fromkeys(rows["language"]))
     toks = list(dict.fromkeys(rows["tokenizer"]))
+    first = rows[rows["tokenizer"] == toks[0]]
+    langs = order_by_region(dict(zip(first["language"], first["premium"], strict=True)))
+    langs += [x for x in dict.fromkeys(rows["language"]) if x not in langs]
     grid = np.full((len(langs), len(toks)), np.nan)
     labels = [["" for _ in toks] for _ in langs]
+    many = len(langs) > 10  # 20+ languages: one line per cell, the CI in the table
     for r in rows.itertuples(index=False):
-        i, j = langs.index(r.language), toks.index(r.tokenizer)
+        i, j = langs.index(str(r.language)), toks.index(r.tokenizer)
         grid[i, j] = r.premium
-        labels[i][j] = f"{r.premium:.2f}\n[{r.premium_low:.2f}, {r.premium_high:.2f}]"
-    fig, ax = plt.subplots(figsize=(1.25 * len(toks) + 1.8, 0.7 * len(langs) + 1.2))
+        labels[i][j] = f"{r.premium:.2f}" if many else f"{r.premium:.2f}\n[{r.premium_low:.2f}, {r.premium_high:.2f}]"
+    fig, ax = plt.subplots(figsize=(1.25 * len(toks) + 2.6, (0.32 if many else 0.7) * len(langs) + 1.2))
     im = ax.imshow(grid, cmap="OrRd", vmin=1.0, vmax=max(2.4, float(np.nanmax(grid))), aspect="auto")
     ax.set_xticks(range(len(toks)), toks, rotation=30, ha="right")
-    ax.set_yticks(range(len(langs)), langs)
+    regions = [region_of(x) for x in langs]
+    ax.set_yticks(range(len(langs)), [f"{x} ({g})" if len(set(regions)) > 1 else x for x, g in zip(langs, regions, strict=True)])
+    for i in range(1, len(langs)):
+        if regions[i] != regions[i - 1]:
+            ax.axhline(i - 0.5, color="black", linewidth=1.2)
     for i in range(len(langs)):
         for j in range(len(toks)):
-            ax.text(j, i, labels[i][j], ha="center", va="center", fontsize=7.5,
-                    color="white" if grid[i, j] > 1.9 else "black")
+            ax.text(j, i, labels[i][j], ha="center", va="center", fontsize=7 if many else 7.5,
+                    color="white" if im.norm(grid[i, j]) > 0.55 else "black")  # legible on the cell's colour
     fig.colorbar(im, ax=ax, label="tokens vs English (same content)")
     ax.set_title(f"Token premium vs English, {corpus}")
     return _finish(fig, "premium_heatmap", "Premium by language and tokenizer", out_dir)

@@ -69,5 +69,10 @@ def flores_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def flores_apac_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _unpack("flores200-apac.tar.xz", tmp_path_factory) / "flores200"
+
+
+@pytest.fixture(scope="session")
 def ntrex_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _unpack("ntrex128-cjk.tar.xz", tmp_path_factory) / "ntrex128"

@@ -161,7 +161,7 @@ CASES = [
          env=lambda d: {"TOKEFF_CACHE_DIR": str(d / _tsv(d, "c.txt"))}),
     Case("seed-below-zero", lambda d: [*MEASURE, "-c", "sample", "--seed", "-1"], ["--seed"]),
     Case("hub-corpus-without-network", lambda d: [*MEASURE, "-c", "hf:no-such/dataset-xyz", "--online"],
-         ["could not be loaded"]),
+         ["could not be loaded", "127.0.0.1:9 cannot be reached"], env=lambda d: {"HF_ENDPOINT": "http://127.0.0.1:9"}),
     Case("hub-corpus-offline", lambda d: [*MEASURE, "-c", "hf:no-such/dataset-xyz"], ["--online"]),
     Case("tokenizer-folder-with-only-config", lambda d: ["count", "hi", "-t", _folder(d, "tok", {"config.json": "{}"})],
          ["no tokenizer file", "config.json"]),

@@ -56,7 +56,9 @@ def premium_heatmap(ratios: pd.DataFrame, corpus: str, out_dir: Path) -> Chart:
         grid[i, j] = r.premium
         labels[i][j] = f"{r.premium:.2f}" if many else f"{r.premium:.2f}\n[{r.premium_low:.2f}, {r.premium_high:.2f}]"
     fig, ax = plt.subplots(figsize=(1.25 * len(toks) + 2.6, (0.32 if many else 0.7) * len(langs) + 1.2))
-    im = ax.imshow(grid, cmap="OrRd", vmin=1.0, vmax=max(2.4, float(np.nanmax(grid))), aspect="auto")
+    vmax = max(2.4, float(np.nanmax(grid)))
+    im = ax.imshow(grid, cmap="OrRd", vmin=1.0, vmax=vmax, aspect="auto")
+    shade = (grid - 1.0) / (vmax - 1.0)  # where each cell sits on the colour scale
     ax.set_xticks(range(len(toks)), toks, rotation=30, ha="right")
     regions = [region_of(x) for x in langs]
     ax.set_yticks(range(len(langs)), [f"{x} ({g})" if len(set(regions)) > 1 else x for x, g in zip(langs, regions, strict=True)])
@@ -66,7 +68,7 @@ def premium_heatmap(ratios: pd.DataFrame, corpus: str, out_dir: Path) -> Chart:
     for i in range(len(langs)):
         for j in range(len(toks)):
             ax.text(j, i, labels[i][j], ha="center", va="center", fontsize=7 if many else 7.5,
-                    color="white" if im.norm(grid[i, j]) > 0.55 else "black")  # legible on the cell's colour
+                    color="white" if shade[i, j] > 0.55 else "black")  # legible on its colour
     fig.colorbar(im, ax=ax, label="tokens vs English (same content)")
     ax.set_title(f"Token premium vs English, {corpus}")
     return _finish(fig, "premium_heatmap", "Premium by language and tokenizer", out_dir)

@@ -30,6 +30,16 @@ NOT_LANGUAGES = {"id", "url", "uri", "src", "tgt", "source", "target", "no", "na
                  "title", "date", "topic", "tag", "ref", "hyp", "sys", "row", "line", "segment", "seg"}
 
 
+# Of those, the ones a column may still be: `id` is Indonesian and `no` Norwegian when the column
+# holds sentences (most cells have a space and a letter), never when it holds identifiers.
+PROSE_LANGUAGES = {"id", "no"}
+
+
+def _prose(values: pd.Series) -> bool:
+    cells = [v for v in values if isinstance(v, str) and v.strip()]
+    return bool(cells) and sum(" " in v.strip() and any(c.isalpha() for c in v) for v in cells) >= 0.8 * len(cells)
+
+
 def _read(path: Path) -> tuple[pd.DataFrame, list[int] | None]:
     """The table and the file line of each row (None for Parquet, which has no lines)."""
     import pandas as pd
@@ -79,7 +89,8 @@ def frame_to_corpus(df: pd.DataFrame, name: str, origin: str, lines: Sequence[in
     doc_col = next((c for c in df.columns if str(c).lower() in DOC_COLUMNS), None)
     dom_col = next((c for c in df.columns if str(c).lower() in DOMAIN_COLUMNS), None)
     for col in df.columns:
-        if col in (doc_col, dom_col) or str(col).strip().lower() in NOT_LANGUAGES:
+        label = str(col).strip().lower()
+        if col in (doc_col, dom_col) or (label in NOT_LANGUAGES and not (label in PROSE_LANGUAGES and _prose(df[col]))):
             continue
         try:
             tag = normalize_language(str(col))

@@ -85,7 +85,7 @@ class Corpus:
         """The same corpus with only `languages` (tags or FLORES codes), in that order."""
         if not languages:
             return self
-        wanted = expand_languages(languages, list(self.texts)) or []
+        wanted = expand_languages(languages, list(self.texts), f"corpus {self.name!r}") or []
         missing = [w for w in wanted if w not in self.texts]
         if missing:
             raise LanguageError(

@@ -60,19 +60,27 @@ def order_by_region(premiums: dict[str, float]) -> list[str]:
     return sorted(premiums, key=lambda t: (rank[region_of(t)], premiums[t], t))
 
 
-def expand_languages(languages: Sequence[str] | None, available: Sequence[str]) -> list[str] | None:
+def expand_languages(languages: Sequence[str] | None, available: Sequence[str], origin: str = "") -> list[str] | None:
     """Normalized tags, with each group name (`cjk`, `sea`, `south-asia`, `apac`) replaced by its
     members in `available`, in that order; None when `languages` is empty. Named tags are kept
-    even when not available, so the caller says which one is missing."""
+    even when not available, so the caller says which one is missing; a group with no member in
+    `available` is an error naming `origin`."""
     if not languages:
         return None
     out: list[str] = []
     for item in languages:
         group = GROUPS.get(item.strip().lower())
         if group is not None:
-            out += [t for t in available if t in group]
+            members = [t for t in available if t in group]
+            if not members:
+                raise LanguageError(f"{origin + ': ' if origin else ''}no language of group {item!r} "
+                                    f"({', '.join(group)}); it has {', '.join(available)}")
+            out += members
         else:
-            out.append(normalize_language(item))
+            try:
+                out.append(normalize_language(item))
+            except LanguageError as exc:
+                raise LanguageError(f"{exc}; or name a group: {', '.join(GROUPS)}") from exc
     return list(dict.fromkeys(out))
 
 

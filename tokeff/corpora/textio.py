@@ -87,7 +87,7 @@ def read_documents(path: Path, default_domain: str) -> Iterator[tuple[str, str]]
 def read_columns(files: dict[str, Path], languages: Sequence[str] | None, origin: str) -> list[Column]:
     """One Column per wanted language from one-segment-per-line files keyed by language tag
     (all of them, in file order, when `languages` is None)."""
-    wanted = expand_languages(languages, list(files)) or list(files)
+    wanted = expand_languages(languages, list(files), origin) or list(files)
     missing = [w for w in wanted if w not in files]
     if missing:
         raise LanguageError(f"{origin}: no file for {', '.join(missing)}; has {', '.join(files)}")

@@ -172,7 +172,7 @@ def _measure(folder: str | os.PathLike[str], tokenizers: Sequence[str | Tokenize
     root = Path(folder)
     man = read_manifest(root)
     ref = normalize_language(reference)
-    wanted = expand_languages(languages, man.languages) or list(man.languages)
+    wanted = expand_languages(languages, man.languages, str(root)) or list(man.languages)
     if ref not in wanted:
         wanted = [ref, *wanted]
     files = {lang: root / f"{lang}.txt" for lang in dict.fromkeys(wanted)}

@@ -101,7 +101,7 @@ def frame_to_corpus(df: pd.DataFrame, name: str, origin: str, lines: Sequence[in
         lang_cols[tag] = col
     if not lang_cols:
         raise CorpusError(f"{origin}: no column is named by a language tag (columns: {list(df.columns)})")
-    wanted = expand_languages(languages, list(lang_cols)) or list(lang_cols)
+    wanted = expand_languages(languages, list(lang_cols), origin) or list(lang_cols)
     missing = [w for w in wanted if w not in lang_cols]
     if missing:
         raise LanguageError(f"{origin}: no column for {', '.join(missing)}; has {', '.join(lang_cols)}")

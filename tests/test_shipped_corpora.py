@@ -69,3 +69,19 @@ def test_checks_catch_bad_translations() -> None:
 def test_duplicates_are_reported() -> None:
     c = _mini(en=["Thanks!", "OK.", "Thanks!"], ja=["ありがとう！", "了解です。", "ありがとう！"])
     assert duplicates(c) == {"en": [("Thanks!", [1, 3])], "ja": [("ありがとう！", [1, 3])]}
+
+
+def test_checks_know_the_apac_scripts() -> None:
+    en = ["Please contact support for a refund.", "Your order has shipped and will arrive on Friday."]
+    good = check_corpus(_mini(en=en, th=["กรุณาติดต่อฝ่ายบริการลูกค้าเพื่อขอคืนเงิน", "คำสั่งซื้อของคุณจัดส่งแล้ว"],
+                              hi=["रिफ़ंड के लिए कृपया सहायता से संपर्क करें।", "आपका ऑर्डर भेज दिया गया है।"],
+                              vi=["Vui lòng liên hệ bộ phận hỗ trợ để được hoàn tiền.", "Đơn hàng của bạn đã được gửi đi."]))
+    assert good.ok, good.problems
+    bad = check_corpus(_mini(en=en, th=["Please contact support for a refund.", "คำสั่งซื้อของคุณจัดส่งแล้ว"],
+                             hi=["Kripya refund ke liye support se sampark karein.", "आपका ऑर्डर भेज दिया गया है।"],
+                             id=["Silakan hubungi dukungan untuk pengembalian dana.",
+                                 "Your order has shipped and it will arrive on Friday."]))
+    assert any(p.startswith("th segment 1: no th script") for p in bad.problems)
+    assert any(p.startswith("hi segment 1: no hi script") for p in bad.problems)  # Hinglish in Latin letters
+    assert any(p.startswith("id segment 2: reads as English") for p in bad.problems)
+    assert len(bad.problems) == 4  # and th segment 1 is also identical to English

@@ -20,6 +20,7 @@ from tokeff.errors import LanguageError
 
 # A toy ratio table with round numbers: the corpus has 800 English words; English needs 1,000
 # tokens on tokenizer A and 1,200 on B; Japanese 1,500 on A and 1,560 on B.
+ROOT = Path(__file__).resolve().parents[1]
 RATIOS = pd.DataFrame([
     {"corpus": "toy", "domain": "x", "language": "en", "tokenizer": "o200k_base", "tokens": 1000, "chars": 4000,
      "premium": 1.0, "premium_low": 1.0, "premium_high": 1.0, "reference": "en", "tokens_per_1k_ref_words": 1250.0,
@@ -285,3 +286,47 @@ def test_review_fixes() -> None:
              ["gpt-4o-mini"], RATIOS)
     with pytest.raises(UnknownModelError, match="did you mean gpt-4o-mini"):
         cost(_wl(), ["gpt4o-mini"], RATIOS)
+
+
+def test_tiers_rank_like_with_like() -> None:
+    """gpt-4o-mini (small, 150 in / 75 out at 0.15 / 0.60) and llama-3.3-70b@groq (mid, 156 / 78 at
+    0.59 / 0.79): each is the cheapest of its own tier; overall the small one ranks first."""
+    df = cost(_wl(), ["gpt-4o-mini", "llama-3.3-70b@groq"], RATIOS)
+    ja = df[df.language == "ja"].set_index("model")
+    assert ja.at["gpt-4o-mini", "tier"] == "small" and ja.at["llama-3.3-70b@groq", "tier"] == "mid"
+    assert ja.at["gpt-4o-mini", "rank"] == 1 and ja.at["llama-3.3-70b@groq", "rank"] == 2
+    assert ja.at["gpt-4o-mini", "tier_rank"] == 1 and ja.at["llama-3.3-70b@groq", "tier_rank"] == 1
+    only_mid = cost(_wl(), ["gpt-4o-mini", "llama-3.3-70b@groq"], RATIOS, tier="mid")
+    assert set(only_mid.model) == {"llama-3.3-70b@groq"}
+    assert all(load_rates().card(m).tier in ("small", "mid", "frontier") for m in load_rates())  # every row classed
+
+
+def test_defaults_skip_a_model_whose_tokenizer_is_not_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh install has no Gemma vocabulary (it is made by `tokeff tokenizers add gemma3`): the
+    default comparison prices the others and says why Gemini is missing; asked for by name, Gemini
+    fails clearly."""
+    monkeypatch.setenv("TOKEFF_DATA_DIR", str(tmp_path))  # nothing made on this "machine"
+    wl = _wl(corpus="sample")
+    df = cost(wl)
+    skipped = df.attrs["skipped"]
+    assert "gemini-2.5-flash" in skipped and "gemma3" in skipped["gemini-2.5-flash"]
+    assert "gemini-2.5-flash" not in set(df.model) and "gpt-4o-mini" in set(df.model)
+    with pytest.raises(Exception, match="tokenizer"):
+        cost(wl, ["gemini-2.5-flash"])
+    res = CliRunner().invoke(app, ["cost", str(ROOT / "examples" / "ja-support-bot.yaml")])
+    assert res.exit_code == 0, res.output
+    assert "skipped gemini-2.5-flash: tokenizer gemini-gemma3-proxy: missing" in res.output
+    assert "cheapest per tier in ja: small open-mistral-nemo" in res.output
+    res = CliRunner().invoke(app, ["cost", str(ROOT / "examples" / "ja-support-bot.yaml"), "--tier", "small"])
+    assert res.exit_code == 0 and "gpt-4o-mini" in res.output and "gpt-4.1 " not in res.output
+    assert "skipped gemini" not in res.output  # a mid model: not considered for the small tier
+    res = CliRunner().invoke(app, ["cost", str(ROOT / "examples" / "ja-support-bot.yaml"), "--tier", "huge"])
+    assert res.exit_code == 2 and "use one of small, mid, frontier" in res.output
+
+
+def test_all_models_with_a_tokenizer_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOKEFF_DATA_DIR", str(tmp_path))
+    df = cost(_wl(corpus="sample"), ["all"], tier="frontier")
+    book = load_rates()
+    assert set(df.model) | set(df.attrs["skipped"]) == {m for m in book if book.card(m).tier == "frontier"}
+    assert set(df.tier) == {"frontier"} and len(set(df.model)) >= 10

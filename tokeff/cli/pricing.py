@@ -8,21 +8,23 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tokeff.cli.base import app, check_outputs, out, out_option, write_output
+from tokeff.cli.base import app, check_outputs, err, out, out_option, write_output
+from tokeff.errors import UsageError
 from tokeff.tokenizers.registry import load_registry
 
 
 @app.command("cost")
 def cost_cmd(
     workload: Annotated[Path, typer.Argument(help="Workload YAML (see README: requests, sizes, language mix...).")],
-    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Model id (repeatable). Default: the rates file's defaults.")] = None,
+    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Model id (repeatable), or `all`. Default: the rates file's defaults (those whose tokenizer is here).")] = None,
+    tier: Annotated[str | None, typer.Option(help="Only models of this tier: small, mid or frontier.")] = None,
     currency: Annotated[str | None, typer.Option(help="Currency of the costs (USD, JPY, KRW, CNY, HKD, SGD, EUR...). Default: the workload's.")] = None,
     ratios: Annotated[Path | None, typer.Option(help="A ratio table from `tokeff measure --out` to convert with. Default: measure the workload's corpus now.")] = None,
     pivot_via: Annotated[str | None, typer.Option("--pivot-via", help="Also answer: is translating through English with this model cheaper?")] = None,
     out_file: Annotated[Path | None, out_option("the cost table")] = None,
 ) -> None:
     """Price a workload on each model, per language, with the language premium in money."""
-    from tokeff.costs.pricing import cost, pivot_break_even
+    from tokeff.costs.pricing import TIERS, cost, pivot_break_even
     from tokeff.costs.workload import load_workload
 
     wl = load_workload(workload)
@@ -33,11 +35,13 @@ def cost_cmd(
         from tokeff.costs.rates import load_rates
 
         book = load_rates()
-        names = [*(model or book.defaults()), pivot_via]
+        names = [*(model if model and model != ["all"] else book.defaults()), pivot_via]
         toks = [book.card(m).tokenizer for m in names]
         ratio_table = ratio_table_for(wl, [load_registry().get(t).id for t in toks if t], None)
     ratios_used = ratio_table if ratio_table is not None else ratios
-    table = cost(wl, model, ratios_used, currency=currency)
+    if tier is not None and tier not in TIERS:
+        raise UsageError(f"--tier {tier!r}: use one of {', '.join(TIERS)}")
+    table = cost(wl, model, ratios_used, currency=currency, tier=tier)
     pivots = []
     if pivot_via:
         for m in dict.fromkeys(table["model"]):
@@ -51,7 +55,7 @@ def cost_cmd(
               + ", ".join(f"{k} {v:.0%}" for k, v in wl.languages.items()),
               caption=f"{cur}" + (f" (FX {fx})" if fx else "") + f"; ratios from {table['ratio_source'].iloc[0]}")
     growth = wl.growth != 1
-    cols = ["language", "rank", "model", "tokenizer", "premium [95% CI]", "tokens in/out", "per request",
+    cols = ["language", "rank", "model", "tier", "tokenizer", "premium [95% CI]", "tokens in/out", "per request",
             "per month", "language tax"] + ([f"per month at {wl.growth:g}x"] if growth else []) + ["rates", "notes"]
     for col in cols:
         right = col not in ("language", "model", "tokenizer", "rates", "notes")
@@ -59,7 +63,7 @@ def cost_cmd(
     for r in table.to_dict("records"):
         status = "" if r["tokenizer_status"] == "exact" else f" ({r['tokenizer_status']})"
         tax = f"{r['language_tax']:,.2f} ({r['language_tax_share']:.0%})" if r["language_tax"] else "-"
-        cells = [str(r["language"]), str(r["rank"]), str(r["model"]), f"{r['tokenizer']}{status}",
+        cells = [str(r["language"]), str(r["rank"]), str(r["model"]), str(r["tier"]), f"{r['tokenizer']}{status}",
                  f"{r['premium']:.2f} [{r['premium_low']:.2f}, {r['premium_high']:.2f}]",
                  f"{r['input_tokens']:,.0f} / {r['output_tokens']:,.0f}", f"{r['cost_per_request']:,.5f}",
                  f"{r['cost_per_month']:,.2f}", tax]
@@ -68,6 +72,13 @@ def cost_cmd(
         cells += [" ".join(x for x in (str(r["rates_origin"]), str(r["rates_checked"])) if x), str(r["notes"])]
         t.add_row(*cells)
     out.print(t)
+    for language, part in table.groupby("language", sort=False):
+        best = part[part["tier_rank"] == 1].drop_duplicates("tier")
+        if best["tier"].nunique() > 1:
+            out.print(f"cheapest per tier in {language!s}: " + "; ".join(
+                f"{b['tier'] or 'untiered'} {b['model']} {b['cost_per_month']:,.2f} {cur}/month" for b in best.to_dict('records')))
+    for m, why in table.attrs.get("skipped", {}).items():
+        err.print(f"[yellow]skipped {m}: {why}[/]", highlight=False)
     if wl.revenue_per_month:
         margins = table.drop_duplicates("model")[["model", "model_cost_per_month", "gross_margin"]]
         out.print("gross margin at " + f"{wl.revenue_per_month:,.0f} {wl.currency}/month revenue: "

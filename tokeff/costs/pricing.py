@@ -25,13 +25,17 @@ from tokeff.costs.rates import Prices, RateBook, RateCard, UnpricedModelError, l
 from tokeff.costs.workload import Size, Workload, WorkloadError, load_workload
 from tokeff.errors import LanguageError, TokeffError
 from tokeff.tokenizers.registry import load_registry
+from tokeff.tokenizers.tokenizer import availability
+
+ALL = "all"  # `models=["all"]`: every model of the rates file whose tokenizer is here
+TIERS = ("small", "mid", "frontier")
 
 COST_COLUMNS = [
-    "model", "name", "provider", "language", "share", "tokenizer", "tokenizer_status",
+    "model", "name", "provider", "tier", "language", "share", "tokenizer", "tokenizer_status",
     "input_tokens", "output_tokens", "premium", "premium_low", "premium_high",
     "cost_per_request", "english_cost_per_request", "cost_per_month", "english_cost_per_month", "language_tax",
     "language_tax_share",
-    "cost_per_month_at_growth", "rank", "model_cost_per_month", "gross_margin",
+    "cost_per_month_at_growth", "rank", "tier_rank", "model_cost_per_month", "gross_margin",
     "currency", "fx_date", "rates_origin", "rates_source", "rates_checked", "ratio_source", "notes",
 ]
 
@@ -169,34 +173,56 @@ def ratio_table_for(workload: Workload, tokenizers: Sequence[str], ratios: pd.Da
 
 def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
          ratios: pd.DataFrame | str | Path | None = None, *, currency: str | None = None,
-         rates: RateBook | None = None, fx: Fx | None = None) -> pd.DataFrame:
+         rates: RateBook | None = None, fx: Fx | None = None, tier: str | None = None) -> pd.DataFrame:
     """One row per model x language of the workload's mix: tokens and cost per request, cost per
     month, the premium vs English on the same model and its cost ("language tax"), the rank of
-    the model within the language, and where every number came from (columns COST_COLUMNS)."""
+    the model within the language (`rank`) and within its tier (`tier_rank`), and where every
+    number came from (columns COST_COLUMNS).
+
+    `models`: ids, or ["all"] for every model; default: the rates file's defaults. Of the
+    defaults and of `all`, a model whose tokenizer is not on this machine is skipped (listed with
+    its reason in `df.attrs["skipped"]`); a model named explicitly must be priced or fail clearly.
+    `tier` keeps the models of one tier (small, mid, frontier)."""
     wl = workload if isinstance(workload, Workload) else load_workload(workload)
     if not isinstance(workload, Workload):
         try:
-            return cost(wl, models, ratios, currency=currency, rates=rates, fx=fx)
+            return cost(wl, models, ratios, currency=currency, rates=rates, fx=fx, tier=tier)
         except TokeffError as exc:  # name the workload file as well as the field
             raise type(exc)(f"{workload}: {exc}") from exc
     book = rates or load_rates()
     fxr = fx or load_fx()
     cur = (currency or wl.currency).upper()
-    names = list(dict.fromkeys(book.resolve_id(m) for m in models)) if models else book.defaults()
+    registry = load_registry()
+    every = list(models or []) == [ALL]
+    explicit = bool(models) and not every
+    names = list(dict.fromkeys(book.resolve_id(m) for m in models or [])) if explicit else (
+        list(book) if every else book.defaults())
     cards: list[RateCard] = []
+    skipped: dict[str, str] = {}  # a model of the defaults (or of `all`) that cannot be priced here, and why
     for m in names:
         card = book.card(m)  # UnknownModelError / UnpricedModelError name the model
+        if tier is not None and card.tier != tier:
+            continue
         if card.tokenizer is None:
+            if not explicit:
+                skipped[m] = "its vocabulary is not public and no proxy is registered"
+                continue
             raise UnpricedModelError(
                 f"model {m!r} has no offline tokenizer, so its tokens per language cannot be measured "
                 "(its vocabulary is not public); compare it by its rates with `tokeff models`"
             )
+        here = availability(registry.get(card.tokenizer))
+        if not explicit and here != "offline":  # asked for by name, a model must measure or fail clearly
+            skipped[m] = f"tokenizer {card.tokenizer}: {here}"
+            continue
         try:
             fxr.rate(card.currency, cur)  # unknown currency -> CurrencyError before any work
         except CurrencyError as exc:
             raise CurrencyError(f"currency: {exc}") from exc
         cards.append(card)
-    registry = load_registry()
+    if not cards:
+        raise UnpricedModelError("no model to price here" + (f" in tier {tier}" if tier else "")
+                                 + (": " + "; ".join(f"{m} ({why})" for m, why in skipped.items()) if skipped else ""))
     tok_ids = [registry.get(c.tokenizer).id for c in cards if c.tokenizer]
     for size in (wl.input, wl.output):
         if size.tokenizer:
@@ -223,7 +249,8 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
             month = per_request * wl.requests_per_month * share
             eng_month = eng_per_request * wl.requests_per_month * share
             rows.append({
-                "model": card.model, "name": card.name, "provider": card.provider, "language": lang, "share": share,
+                "model": card.model, "name": card.name, "provider": card.provider, "tier": card.tier or "",
+                "language": lang, "share": share,
                 "tokenizer": tok.id, "tokenizer_status": tok.status,
                 "input_tokens": rc.input_tokens, "output_tokens": rc.output_tokens,
                 "premium": float(r.premium), "premium_low": float(r.premium_low), "premium_high": float(r.premium_high),
@@ -241,6 +268,7 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
     if df.empty:
         raise TokeffError("no models to price")
     df["rank"] = df.groupby("language")["cost_per_request"].rank(method="min").astype(int)
+    df["tier_rank"] = df.groupby(["language", "tier"], dropna=False)["cost_per_request"].rank(method="min").astype(int)
     totals = df.groupby("model")["cost_per_month"].sum()
     df["model_cost_per_month"] = df["model"].map(totals)
     if wl.revenue_per_month is not None and wl.revenue_per_month > 0:
@@ -251,6 +279,7 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
         df["gross_margin"] = float("nan")
     df = df.sort_values(["language", "rank", "model"], kind="stable").reset_index(drop=True)
     df.attrs["workload"] = wl.name
+    df.attrs["skipped"] = skipped
     return df[COST_COLUMNS]
 
 

@@ -66,6 +66,7 @@ class RateCard:
     source: str
     checked: date | None
     region: str | None = None
+    tier: str | None = None
     resolved: str = ""
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -109,6 +110,8 @@ class ModelRow(BaseModel):
     id: str
     name: str | None = None
     provider: str
+    tier: Literal["small", "mid", "frontier"] | None = Field(
+        default=None, description="the model's class in its provider's line-up: small/fast, mid, frontier")
     tokenizer: str | None
     region: str | None = None
     currency: str = "USD"
@@ -194,7 +197,7 @@ def _prices_from_row(row: ModelRow) -> Prices:
 def _card_of(row: ModelRow, as_of: date) -> RateCard:
     name = row.name or row.id
     common = dict(model=row.id, name=name, provider=row.provider, tokenizer=row.tokenizer,
-                  region=row.region, notes=row.notes or "")
+                  region=row.region, tier=row.tier, notes=row.notes or "")
     if row.self_hosted is not None:
         sh = row.self_hosted
         prices = Prices(sh.per_mtok(sh.input_tokens_per_s), sh.per_mtok(sh.output_tokens_per_s))

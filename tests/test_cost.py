@@ -303,16 +303,13 @@ def test_tiers_rank_like_with_like() -> None:
 
 def test_defaults_skip_a_model_whose_tokenizer_is_not_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A fresh install has no Gemma vocabulary (it is made by `tokeff tokenizers add gemma3`): the
-    default comparison prices the others and says why Gemini is missing; asked for by name, Gemini
-    fails clearly."""
+    default comparison prices the others and says why Gemini is missing."""
     monkeypatch.setenv("TOKEFF_DATA_DIR", str(tmp_path))  # nothing made on this "machine"
     wl = _wl(corpus="sample")
     df = cost(wl)
     skipped = df.attrs["skipped"]
     assert "gemini-2.5-flash" in skipped and "gemma3" in skipped["gemini-2.5-flash"]
     assert "gemini-2.5-flash" not in set(df.model) and "gpt-4o-mini" in set(df.model)
-    with pytest.raises(Exception, match="tokenizer"):
-        cost(wl, ["gemini-2.5-flash"])
     res = CliRunner().invoke(app, ["cost", str(ROOT / "examples" / "ja-support-bot.yaml")])
     assert res.exit_code == 0, res.output
     assert "skipped gemini-2.5-flash: tokenizer gemini-gemma3-proxy: missing" in res.output

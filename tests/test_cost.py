@@ -327,3 +327,52 @@ def test_all_models_with_a_tokenizer_here(tmp_path: Path, monkeypatch: pytest.Mo
     book = load_rates()
     assert set(df.model) | set(df.attrs["skipped"]) == {m for m in book if book.card(m).tier == "frontier"}
     assert set(df.tier) == {"frontier"} and len(set(df.model)) >= 10
+
+
+def test_the_cache_minimum_decides_the_discount() -> None:
+    """OpenAI caches prefixes of 1,024 tokens or more (model_rates.yaml cache_minimums). On the toy
+    table ja needs 1,500 tokens per 800 English words: 1,000 words -> 1,875 in, half of it 937.5
+    (under 1,024: billed at the input rate); 1,200 words -> 2,250 in, 1,125 cached (discounted)."""
+    assert load_rates().cache_minimum("gpt-4o-mini").tokens == 1024  # type: ignore[union-attr]
+    small = cost(_wl(input={"english_words": 1000}, cached_share=0.5, languages={"ja": 1.0}), ["gpt-4o-mini"], RATIOS)
+    r = small.iloc[0]
+    assert r.cached_tokens == 0 and "under the 1,024-token cache minimum" in r.notes
+    assert r.cost_per_request == pytest.approx((1875 * 0.15 + 75 * 0.6) / 1e6)
+    big = cost(_wl(input={"english_words": 1200}, cached_share=0.5, languages={"ja": 1.0}), ["gpt-4o-mini"], RATIOS)
+    r = big.iloc[0]
+    assert r.cached_tokens == pytest.approx(1125) and r.notes == ""
+    assert r.cost_per_request == pytest.approx((1125 * 0.15 + 1125 * 0.075 + 75 * 0.6) / 1e6)
+    # the shipped Japanese bot: a 629-token prefix is not cached on OpenAI (16% more than a discounted one)
+    assert load_rates().cache_minimum("claude-haiku-4-5").tokens == 4096  # type: ignore[union-attr]
+
+
+def test_an_english_cached_prefix_is_counted_in_english() -> None:
+    """A system prompt in English with Japanese users: the cached half of 1,200 words is 750
+    English tokens (1,000 per 800 words), the rest 1,125 Japanese tokens."""
+    df = cost(_wl(input={"english_words": 1200}, cached_share=0.5, cached_language="en", languages={"ja": 1.0}),
+              ["gpt-4o-mini"], RATIOS)
+    r = df.iloc[0]
+    assert r.input_tokens == pytest.approx(1125 + 750) and r.cached_tokens == 0  # 750 < 1,024: no discount
+    assert r.cost_per_request == pytest.approx((1875 * 0.15 + 75 * 0.6) / 1e6)
+
+
+def test_cache_writes_and_reasoning_by_hand() -> None:
+    card = _card(standard=Prices(Decimal("3"), Decimal("15"), Decimal("0.3"), Decimal("3.75")))
+    # 2,000 input tokens, 1,500 of them a cached prefix written by 10% of requests; 100 out + 400 reasoning
+    r = request_cost(card, 2000, 100, cached_tokens=1500, cache_minimum=1024, write_share=0.1, reasoning_tokens=400)
+    assert r.cost == pytest.approx((500 * 3 + 1500 * (0.9 * 0.3 + 0.1 * 3.75) + 500 * 15) / 1e6)
+    # no cache-write rate (OpenAI): a write is billed at the input rate
+    openai_like = _card(standard=Prices(Decimal("3"), Decimal("15"), Decimal("0.3")))
+    r = request_cost(openai_like, 2000, 100, cached_tokens=1500, write_share=0.1)
+    assert r.cost == pytest.approx((500 * 3 + 1500 * (0.9 * 0.3 + 0.1 * 3)) / 1e6 + 100 * 15 / 1e6)
+    # reasoning of 400 English words: in Japanese by default (750 tokens), or in English (500)
+    wl = dict(languages={"ja": 1.0}, reasoning={"english_words": 400})
+    ja = cost(_wl(**wl), ["gpt-4o-mini"], RATIOS).iloc[0]
+    en = cost(_wl(**wl, reasoning_language="en"), ["gpt-4o-mini"], RATIOS).iloc[0]
+    assert (ja.reasoning_tokens, en.reasoning_tokens) == (pytest.approx(750), pytest.approx(500))
+    assert ja.cost_per_request == pytest.approx((150 * 0.15 + (75 + 750) * 0.6) / 1e6)
+    assert en.cost_per_request == pytest.approx((150 * 0.15 + (75 + 500) * 0.6) / 1e6)
+    # the writes of a workload: 50,000 of 1,000,000 requests write the prefix
+    w = cost(_wl(input={"english_words": 1200}, cached_share=0.5, languages={"ja": 1.0}, requests_per_month=1_000_000,
+                 cache_writes_per_month=50_000), ["gpt-4o-mini"], RATIOS).iloc[0]
+    assert w.cost_per_request == pytest.approx((1125 * 0.15 + 1125 * (0.95 * 0.075 + 0.05 * 0.15) + 75 * 0.6) / 1e6)

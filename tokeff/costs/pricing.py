@@ -32,7 +32,7 @@ TIERS = ("small", "mid", "frontier")
 
 COST_COLUMNS = [
     "model", "name", "provider", "tier", "language", "share", "tokenizer", "tokenizer_status",
-    "input_tokens", "output_tokens", "premium", "premium_low", "premium_high",
+    "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "premium", "premium_low", "premium_high",
     "cost_per_request", "english_cost_per_request", "cost_per_month", "english_cost_per_month", "language_tax",
     "language_tax_share",
     "cost_per_month_at_growth", "rank", "tier_rank", "model_cost_per_month", "gross_margin",
@@ -48,25 +48,40 @@ class RequestCost:
     output_tokens: float
     cost: float
     notes: tuple[str, ...] = ()
+    cached_tokens: float = 0.0
+    reasoning_tokens: float = 0.0
 
 
 def request_cost(card: RateCard, input_tokens: float, output_tokens: float, *, cached_share: float = 0.0,
-                 batch_share: float = 0.0) -> RequestCost:
-    """Price one request: tier by prompt size, cached share at the cache-read rate, batch share
-    at the batch rate. Missing cache or batch rates fall back to the standard rate, noted."""
+                 batch_share: float = 0.0, cached_tokens: float | None = None, cache_minimum: int | None = None,
+                 write_share: float = 0.0, reasoning_tokens: float = 0.0) -> RequestCost:
+    """Price one request as the provider bills it. The prompt's size picks the rate tier; the
+    cached prefix (`cached_tokens` of the input, default `input_tokens x cached_share`) is billed
+    at the cache-read rate only when it reaches the provider's `cache_minimum`; a `write_share` of
+    requests writes the prefix instead (cache-write rate, else the input rate, as OpenAI bills a
+    miss); hidden `reasoning_tokens` are billed as output; `batch_share` of requests at batch
+    rates. Missing cache or batch rates fall back to the standard rate, noted."""
     notes: list[str] = []
+    cached = input_tokens * cached_share if cached_tokens is None else cached_tokens
+    if cached > 0 and cache_minimum is not None and cached < cache_minimum:
+        notes.append(f"cached prefix of {cached:,.0f} tokens is under the {cache_minimum:,}-token cache minimum: "
+                     "no cache discount")
+        cached = 0.0
 
     def one(prices: Prices) -> Decimal:
         p = prices.at(input_tokens)
-        cached = Decimal(str(input_tokens * cached_share))
-        fresh = Decimal(str(input_tokens)) - cached
+        c = Decimal(str(cached))
+        fresh = Decimal(str(input_tokens)) - c
         read_rate = p.cached_input
         if read_rate is None:
-            if cached_share > 0 and "no cache rate" not in notes:
+            if cached > 0 and "no cache rate" not in notes:
                 notes.append("no cache rate")
             read_rate = p.input
-        total = fresh * p.input + cached * read_rate + Decimal(str(output_tokens)) * p.output
-        return total / Decimal(1_000_000)
+        write_rate = p.cache_write if p.cache_write is not None else p.input
+        w = Decimal(str(write_share))
+        prefix = c * ((1 - w) * read_rate + w * write_rate)
+        billed_out = Decimal(str(output_tokens)) + Decimal(str(reasoning_tokens))
+        return (fresh * p.input + prefix + billed_out * p.output) / Decimal(1_000_000)
 
     standard = one(card.standard)
     if batch_share > 0:
@@ -80,7 +95,7 @@ def request_cost(card: RateCard, input_tokens: float, output_tokens: float, *, c
         total = standard
     if card.standard.tiers and card.standard.at(input_tokens) is not card.standard:
         notes.append("long-context tier")
-    return RequestCost(input_tokens, output_tokens, float(total), tuple(notes))
+    return RequestCost(input_tokens, output_tokens, float(total), tuple(notes), cached, reasoning_tokens)
 
 
 class Ratios:
@@ -240,9 +255,11 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
         tok = registry.get(card.tokenizer)
         rate = fxr.rate(card.currency, cur)
 
-        english = _priced(wl, conv, card, tok.id, ref)
+        minimum = book.cache_minimum(card.model)
+        floor = minimum.tokens if minimum is not None else None
+        english = _priced(wl, conv, card, tok.id, ref, floor)
         for lang, share in wl.languages.items():
-            rc = _priced(wl, conv, card, tok.id, lang)
+            rc = _priced(wl, conv, card, tok.id, lang, floor)
             r = conv.row(lang, tok.id)
             per_request = rc.cost * float(rate)
             eng_per_request = english.cost * float(rate)
@@ -253,6 +270,7 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
                 "language": lang, "share": share,
                 "tokenizer": tok.id, "tokenizer_status": tok.status,
                 "input_tokens": rc.input_tokens, "output_tokens": rc.output_tokens,
+                "cached_tokens": rc.cached_tokens, "reasoning_tokens": rc.reasoning_tokens,
                 "premium": float(r.premium), "premium_low": float(r.premium_low), "premium_high": float(r.premium_high),
                 "cost_per_request": per_request, "english_cost_per_request": eng_per_request,
                 "cost_per_month": month, "english_cost_per_month": eng_month,
@@ -283,13 +301,26 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
     return df[COST_COLUMNS]
 
 
-def _priced(wl: Workload, conv: Ratios, card: RateCard, tokenizer: str, lang: str) -> RequestCost:
-    """One request of the workload in `lang` on `card`'s model."""
+def _priced(wl: Workload, conv: Ratios, card: RateCard, tokenizer: str, lang: str,
+            cache_minimum: int | None = None) -> RequestCost:
+    """One request of the workload in `lang` on `card`'s model: the cached prefix is counted in
+    its own language (`cached_language`, e.g. an English system prompt), the reasoning in
+    `reasoning_language` (default: the answer's)."""
     tin = conv.tokens(wl.input, lang, tokenizer, "input")
+    cached = 0.0
+    if wl.cached_share:
+        prefix_lang = wl.cached_language or lang
+        cached = wl.cached_share * conv.tokens(wl.input, prefix_lang, tokenizer, "cached_language")
+        tin = (1 - wl.cached_share) * tin + cached
     tout = conv.tokens(wl.output, lang, tokenizer, "output")
     if wl.output_cap_tokens is not None:
         tout = min(tout, wl.output_cap_tokens)
-    return request_cost(card, tin, tout, cached_share=wl.cached_share, batch_share=wl.batch_share)
+    reasoning = 0.0
+    if wl.reasoning is not None:
+        reasoning = conv.tokens(wl.reasoning, wl.reasoning_language or lang, tokenizer, "reasoning")
+    writes = min(1.0, wl.cache_writes_per_month / wl.requests_per_month) if cached else 0.0
+    return request_cost(card, tin, tout, batch_share=wl.batch_share, cached_tokens=cached,
+                        cache_minimum=cache_minimum, write_share=writes, reasoning_tokens=reasoning)
 
 
 def pivot_break_even(workload: Workload | str | Path, main: str, translator: str, language: str,

@@ -143,12 +143,31 @@ class ModelRow(BaseModel):
         return self
 
 
+class CacheMinimum(BaseModel):
+    """The smallest prefix a provider caches (below it nothing is discounted), for a provider's
+    models or for named ones, with where it is stated and when that was checked."""
+
+    model_config = ConfigDict(extra="forbid")
+    tokens: int = Field(gt=0)
+    provider: str | None = None
+    models: list[str] = Field(default_factory=list)
+    source: str
+    checked: date
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> CacheMinimum:
+        if (self.provider is None) == (not self.models):
+            raise ValueError("give either provider or models")
+        return self
+
+
 class RatesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: int = 1
     as_of: date
     models: list[ModelRow]
     aliases: dict[str, str] = Field(default_factory=dict)
+    cache_minimums: list[CacheMinimum] = Field(default_factory=list)
 
 
 @dataclass
@@ -159,6 +178,14 @@ class RateBook:
     aliases: dict[str, str]
     as_of: date
     source: str
+    cache_minimums: list[CacheMinimum] = field(default_factory=list)
+
+    def cache_minimum(self, model: str) -> CacheMinimum | None:
+        """The minimum cacheable prefix of a model (its own entry first, then its provider's)."""
+        row = self.rows[self.resolve_id(model)]
+        named = [m for m in self.cache_minimums if row.id in m.models]
+        found = named or [m for m in self.cache_minimums if m.provider == row.provider]
+        return found[0] if found else None
 
     def resolve_id(self, model: str) -> str:
         """The model id a name means: itself, or what our alias table says an alias means."""
@@ -311,7 +338,10 @@ def _load(path: str) -> RateBook:
         if target not in rows:
             raise RatesError(f"{path}: alias {alias!r} points at {target!r}, which has no row")
     _check_coverage(top.as_of, rows, path)
-    return RateBook(rows, dict(top.aliases), top.as_of, path)
+    unknown = [m for c in top.cache_minimums for m in c.models if m not in rows]
+    if unknown:
+        raise RatesError(f"{path}: cache_minimums names {unknown[0]!r}, which has no row")
+    return RateBook(rows, dict(top.aliases), top.as_of, path, list(top.cache_minimums))
 
 
 def _check_coverage(as_of: date, rows: dict[str, ModelRow], path: str) -> None:

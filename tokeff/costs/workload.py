@@ -72,7 +72,11 @@ class Workload(BaseModel):
     input: Size
     output: Size
     output_cap_tokens: float | None = Field(strict=True, default=None, gt=0, le=MAX_SIZE, description="max output tokens per request")
-    cached_share: float = Field(strict=True, default=0.0, ge=0, le=1, description="share of input tokens that are a cached prefix")
+    cached_share: float = Field(strict=True, default=0.0, ge=0, le=1, description="share of the input content that is a cached prefix")
+    cached_language: str | None = Field(default=None, description="the cached prefix's own language (e.g. an English system prompt); default: the request's")
+    cache_writes_per_month: float = Field(strict=True, default=0.0, ge=0, le=MAX_REQUESTS, description="how often the cached prefix is written (a write bills it at the cache-write rate)")
+    reasoning: Size | None = Field(default=None, description="hidden reasoning per request, billed as output")
+    reasoning_language: str | None = Field(default=None, description="the language the reasoning is in (e.g. en); default: the answer's")
     batch_share: float = Field(strict=True, default=0.0, ge=0, le=1, description="share of requests sent through batch")
     languages: dict[str, Annotated[float, Strict()]] = Field(default_factory=lambda: {"en": 1.0}, description="language mix")
     growth: float = Field(strict=True, default=1.0, gt=0, le=1e6, description="volume multiplier for the what-if column")
@@ -95,6 +99,11 @@ class Workload(BaseModel):
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"language shares add up to {total:g}, not 1")
         return out
+
+    @field_validator("cached_language", "reasoning_language")
+    @classmethod
+    def _tag(cls, v: str | None) -> str | None:
+        return None if v is None else normalize_language(v)
 
     @field_validator("currency")
     @classmethod

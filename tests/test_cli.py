@@ -60,6 +60,8 @@ def test_count_command(tmp_path: Path) -> None:
     f.write_text(PARALLEL["ko"], encoding="utf-8")
     res = runner.invoke(app, ["count", "--file", str(f), "-t", "o200k_base"])
     assert res.exit_code == 0 and " 12 " in res.output
+    res = runner.invoke(app, ["count", "-", "-t", "o200k_base"], input=PARALLEL["ko"].encode("utf-8"))
+    assert res.exit_code == 0 and " 12 " in res.output  # standard input, same count as the file
 
 
 @pytest.mark.parametrize(("args", "message"), [

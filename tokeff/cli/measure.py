@@ -126,7 +126,7 @@ def _print_ratios(rows: list[dict[str, object]]) -> None:
 
 @app.command("count")
 def count_cmd(
-    text: Annotated[str | None, typer.Argument(help="Text to count (or use --file).")] = None,
+    text: Annotated[str | None, typer.Argument(help="Text to count; - reads standard input (its last line break dropped, as echo adds one), or use --file.")] = None,
     tokenizer: TokenizerOpt = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Count the whole text of this UTF-8 file.")] = None,
     online: OnlineOpt = None,
@@ -139,6 +139,11 @@ def count_cmd(
         raise UsageError("give either TEXT or --file FILE")
     if file is not None:
         text = decode_utf8(file.read_bytes(), str(file))
+    elif text == "-":  # standard input, read as bytes so invalid UTF-8 is named like a file's
+        import sys
+
+        text = decode_utf8(sys.stdin.buffer.read(), "standard input")
+        text = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text  # echo's newline
     assert text is not None
     t = Table()
     for col in ("tokenizer", "status", "tokens", "chars/token"):

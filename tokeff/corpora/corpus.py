@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tokeff.corpora.languages import expand_languages, normalize_language
+from tokeff.corpora.languages import did_you_mean, expand_languages, normalize_language
 from tokeff.errors import AlignmentError, CorpusError, LanguageError
 
 
@@ -90,6 +90,7 @@ class Corpus:
         if missing:
             raise LanguageError(
                 f"corpus {self.name!r} has no {', '.join(missing)}; it has {', '.join(self.texts)}"
+                + did_you_mean(missing, list(self.texts))
             )
         return Corpus(self.name, {w: self.texts[w] for w in dict.fromkeys(wanted)}, self.doc_ids,
                       self.domains, self.source, self.meta)

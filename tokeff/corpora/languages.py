@@ -37,6 +37,11 @@ KNOWN_TAGS = {
     "bn": "bn", "ta": "ta", "te": "te", "mr": "mr", "ur": "ur", "ne": "ne", "si": "si", "mn": "mn",
 }
 
+# Country codes people write for a language; a tag that is not a language gets the suggestion.
+COUNTRY_NOT_LANGUAGE = {"jp": "ja", "kr": "ko", "cn": "zh-Hans", "tw": "zh-Hant", "hk": "zh-Hant", "vn": "vi",
+                        "cz": "cs", "dk": "da", "gr": "el", "ua": "uk", "il": "he", "ir": "fa", "kh": "km",
+                        "la": "lo", "mm": "my", "np": "ne", "lk": "si", "pk": "ur", "bd": "bn", "ph": "fil"}
+
 # Language groups one `--language` can name; a group selects the members a corpus has (a tag
 # named on its own must be there). Group names are looked up before language tags.
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -58,6 +63,13 @@ def order_by_region(premiums: dict[str, float]) -> list[str]:
     languages from the lowest premium to the highest: how a report lists 20+ languages."""
     rank = {name: i for i, name in enumerate([*REGION_NAMES.values(), "other"])}
     return sorted(premiums, key=lambda t: (rank[region_of(t)], premiums[t], t))
+
+
+def did_you_mean(missing: Sequence[str], available: Sequence[str]) -> str:
+    """The hint ` (did you mean ko?)` when a missing tag is a country code whose language is available
+    (`kr` is a language, Kanuri, but meant Korean far more often)."""
+    hints = [COUNTRY_NOT_LANGUAGE[m] for m in missing if COUNTRY_NOT_LANGUAGE.get(m) in available]
+    return f" (did you mean {', '.join(hints)}?)" if hints else ""
 
 
 def expand_languages(languages: Sequence[str] | None, available: Sequence[str], origin: str = "") -> list[str] | None:
@@ -105,7 +117,9 @@ def parse_language(raw: str) -> str:
     except (langcodes.tag_parser.LanguageTagError, ValueError) as exc:
         raise LanguageError(f"cannot parse language tag {raw!r}: {exc}") from exc
     if not lang.language or not lang.is_valid():
-        raise LanguageError(f"language tag {raw!r} is not a known BCP-47 / FLORES language code")
+        hint = COUNTRY_NOT_LANGUAGE.get(raw.lower())
+        raise LanguageError(f"language tag {raw!r} is not a known BCP-47 / FLORES language code"
+                            + (f"; did you mean {hint}? ({raw} is a country code)" if hint else ""))
     language = _MACRO.get(lang.language, lang.language)
     script = lang.script
     territory = lang.territory

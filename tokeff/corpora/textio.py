@@ -11,7 +11,7 @@ from itertools import islice
 from pathlib import Path
 
 from tokeff.corpora.corpus import Column
-from tokeff.corpora.languages import expand_languages
+from tokeff.corpora.languages import did_you_mean, expand_languages
 from tokeff.errors import CorpusError, LanguageError
 
 
@@ -90,5 +90,6 @@ def read_columns(files: dict[str, Path], languages: Sequence[str] | None, origin
     wanted = expand_languages(languages, list(files), origin) or list(files)
     missing = [w for w in wanted if w not in files]
     if missing:
-        raise LanguageError(f"{origin}: no file for {', '.join(missing)}; has {', '.join(files)}")
+        raise LanguageError(f"{origin}: no file for {', '.join(missing)}; has {', '.join(files)}"
+                            + did_you_mean(missing, list(files)))
     return [Column(lang, read_lines(files[lang]), str(files[lang])) for lang in wanted]

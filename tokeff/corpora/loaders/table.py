@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tokeff.corpora.corpus import Column, Corpus, build_corpus
-from tokeff.corpora.languages import expand_languages, normalize_language
+from tokeff.corpora.languages import did_you_mean, expand_languages, normalize_language
 from tokeff.corpora.textio import decode_utf8
 from tokeff.errors import CorpusError, LanguageError
 
@@ -104,7 +104,8 @@ def frame_to_corpus(df: pd.DataFrame, name: str, origin: str, lines: Sequence[in
     wanted = expand_languages(languages, list(lang_cols), origin) or list(lang_cols)
     missing = [w for w in wanted if w not in lang_cols]
     if missing:
-        raise LanguageError(f"{origin}: no column for {', '.join(missing)}; has {', '.join(lang_cols)}")
+        raise LanguageError(f"{origin}: no column for {', '.join(missing)}; has {', '.join(lang_cols)}"
+                            + did_you_mean(missing, list(lang_cols)))
     cols = []
     for lang in wanted:
         series = df[lang_cols[lang]]

@@ -140,3 +140,19 @@ def test_an_unexpected_exception_is_one_line_and_a_trace_file(monkeypatch: pytes
     trace = Path(re.search(r"full trace in (\S+?)\. ", res.output.replace("\n", "")).group(1))  # type: ignore[union-attr]
     assert "ZeroDivisionError: deep inside" in trace.read_text(encoding="utf-8")
     trace.unlink()
+
+
+def test_json_output_is_the_table(tmp_path: Path) -> None:
+    """--json prints the same rows as --out, as one JSON list on standard output."""
+    import json
+
+    res = runner.invoke(app, ["measure", "-c", "sample", "-t", "o200k_base", "-l", "ja", "--resamples", "50", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["language"]: r for r in json.loads(res.stdout)}
+    texts = tokeff.load_corpus("sample").texts
+    assert rows["ja"]["premium"] == pytest.approx(_tokens("o200k_base", texts["ja"]) / _tokens("o200k_base", texts["en"]))
+    res = runner.invoke(app, ["count", "会議は木曜日", "-t", "o200k_base", "--json"])
+    assert json.loads(res.stdout) == [{"tokenizer": "o200k_base", "status": "exact",
+                                       "tokens": _tokens("o200k_base", ["会議は木曜日"]), "characters": 6}]
+    res = runner.invoke(app, ["proxy-check", "-p", "cl100k_base", "-a", "o200k_base", "-c", "sample", "-l", "ja", "--json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)[0]["language"] == "ja"

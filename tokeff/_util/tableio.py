@@ -38,7 +38,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
             os.unlink(tmp)
 
 
-def _records(df: pd.DataFrame) -> list[dict[str, object]]:
+def records(df: pd.DataFrame) -> list[dict[str, object]]:
     """Rows as plain Python values: floats keep every digit (pandas' to_json rounds to 10), NaN is null."""
     import math
 
@@ -78,8 +78,8 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         elif fmt == "parquet":
             df.to_parquet(tmp, index=False)
         else:
-            records = _records(df)
-            doc = {"tokeff_version": __version__, "schema_version": SCHEMA_VERSION, "rows": records}
+            rows = records(df)
+            doc = {"tokeff_version": __version__, "schema_version": SCHEMA_VERSION, "rows": rows}
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from tokeff._util.cache import CountCache
 from tokeff.cli.base import (
     CorpusOpt,
+    JsonOpt,
     LanguageOpt,
     OnlineOpt,
     ReferenceOpt,
@@ -22,6 +23,7 @@ from tokeff.cli.base import (
     out,
     out_option,
     print_frame,
+    print_json,
     progress,
     write_output,
 )
@@ -42,6 +44,7 @@ def diagnostics_cmd(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not write the counts made here to the count cache.")] = False,
     online: OnlineOpt = None,
     registry: RegistryOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """UNK rate, byte-fallback and partial-UTF-8 token shares, round-trip fidelity and unknown
     characters per corpus x language x tokenizer (>10% unknown characters: excluded from the premium)."""
@@ -54,6 +57,9 @@ def diagnostics_cmd(
     with progress("counting", _segments(corpora) * len(toks)) as bar:
         diag = diagnose_corpora(corpora, toks, cache=None if no_cache else CountCache(), progress=bar.step)
     write_output(diag, out_file)
+    if json_out:
+        print_json(diag)
+        return
     cols = ["corpus", "language", "tokenizer", "tokens", "unk_rate", "byte_fallback_share", "partial_utf8_share",
             "round_trip_share", "unknown_char_share"]
     print_frame("Tokenizer diagnostics", diag[cols], {c: "{:.2%}" for c in cols[4:]})
@@ -71,6 +77,7 @@ def fertility_cmd(
     out_file: Annotated[Path | None, out_option("the fertility table")] = None,
     online: OnlineOpt = None,
     registry: RegistryOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Tokens per word with a real word segmenter per language. Secondary: words are not the same
     unit across languages, so compare languages with the premium (`tokeff measure`)."""
@@ -83,6 +90,9 @@ def fertility_cmd(
                                registry=load_registry(registry))
     table = fertility(corpora, toks, segmenters=segmenters, online=online)
     write_output(table, out_file)
+    if json_out:
+        print_json(table)
+        return
     print_frame("Fertility (tokens per word) -- secondary", table[["corpus", "language", "tokenizer", "words", "tokens",
                                                                    "fertility", "segmenter", "unit"]], {"fertility": "{:.3f}"})
     err.print(NOTE)
@@ -96,6 +106,7 @@ def context_cmd(
     reference: ReferenceOpt = "en",
     out_file: Annotated[Path | None, out_option("the table")] = None,
     online: OnlineOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """How much English-equivalent content fits in each model's context window, per language."""
     check_outputs({"--out": out_file}, [], corpus)
@@ -107,6 +118,9 @@ def context_cmd(
                      languages=language, online=online, diagnostics=True)
     table = effective_context(ratios, windows)
     write_output(table, out_file)
+    if json_out:
+        print_json(table)
+        return
     print_frame("Effective context (English-token-equivalents that fit)",
                 table[["model", "window", "corpus", "language", "premium", "effective_context",
                        "effective_context_low", "effective_context_high", "english_words"]],
@@ -125,6 +139,7 @@ def proxy_check_cmd(
     out_file: Annotated[Path | None, out_option("the table")] = None,
     online: OnlineOpt = None,
     registry: RegistryOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """How far a proxy tokenizer's premium is from the provider's own, counted through its API."""
     check_outputs({"--out": out_file}, [registry], corpus)
@@ -141,6 +156,9 @@ def proxy_check_cmd(
         segs = count_segments(corpora, [proxy_tok, api_tok], cache=CountCache(), progress=bar.step)
     table = compare_proxy_to_api(segs, proxy=proxy_tok.id, api=api_tok.id, reference=reference, per_corpus=per_corpus)
     write_output(table, out_file)
+    if json_out:
+        print_json(table)
+        return
     t = Table(title=f"{proxy_tok.id} vs {api_tok.id}: premium ratio (proxy / api), 1.00 = same premium")
     for col in ("corpus", "language", "segments", "proxy premium", "api premium", "ratio [95% CI]"):
         t.add_column(col, justify="left" if col in ("corpus", "language") else "right")

@@ -91,6 +91,7 @@ ReferenceOpt = Annotated[str, typer.Option(help="Reference language of the premi
 OnlineOpt = Annotated[bool | None, typer.Option(
     "--online", help="Allow network use (hub tokenizers and corpora, providers' count APIs); default: TOKEFF_ONLINE.")]
 RegistryOpt = Annotated[Path | None, typer.Option(help="Use this tokenizer registry file.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the table as JSON (a list of rows) on standard output instead.")]
 
 
 def out_option(what: str) -> Any:
@@ -163,6 +164,17 @@ def progress(label: str, total: int | None = None, *, bar: bool = True) -> Itera
     shown = Progress(*columns, console=err, transient=True, disable=not err.is_terminal)
     with shown:
         yield Bar(shown, shown.add_task(label, total=total))
+
+
+def print_json(rows: pd.DataFrame | list[dict[str, Any]]) -> None:
+    """Rows as one JSON list on standard output (floats with every digit, NaN as null), for `--json`."""
+    import json
+
+    if not isinstance(rows, list):
+        from tokeff._util.tableio import records
+
+        rows = records(rows)
+    sys.stdout.write(json.dumps(rows, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def print_frame(title: str, frame: pd.DataFrame, floats: dict[str, str]) -> None:

@@ -11,6 +11,7 @@ from rich.table import Table
 from tokeff._util.cache import CountCache
 from tokeff.cli.base import (
     CorpusOpt,
+    JsonOpt,
     LanguageOpt,
     OnlineOpt,
     ReferenceOpt,
@@ -20,6 +21,7 @@ from tokeff.cli.base import (
     check_outputs,
     err,
     out,
+    print_json,
     progress,
     write_output,
 )
@@ -50,6 +52,7 @@ def measure_cmd(
     scheduler: Annotated[str | None, typer.Option(help="A dask scheduler address (tcp://host:8786) instead of a local cluster.")] = None,
     diagnostics: Annotated[bool, typer.Option("--diagnostics", help="Add excluded/exclusion_reason (>10% unknown characters) and print the exclusions.")] = False,
     diagnostics_out: Annotated[Path | None, typer.Option("--diagnostics-out", help="Write the diagnostics table here (implies --diagnostics).")] = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Measure the same-content token premium of each language against the reference."""
     from tokeff.study.run import load_study, run_study
@@ -57,7 +60,8 @@ def measure_cmd(
     check_outputs({"--out": out_file, "--segments-out": segments_out, "--diagnostics-out": diagnostics_out},
                   [registry], corpus)
     if stream:
-        _measure_stream(corpus, tokenizer, language, reference, out_file, segments_out, resamples, seed, registry, chunk)
+        _measure_stream(corpus, tokenizer, language, reference, out_file, segments_out, resamples, seed, registry, chunk,
+                        json_out)
         return
     corpora, toks = load_study(corpus, tokenizer, reference, languages=language, online=online,
                                registry=load_registry(registry))
@@ -77,12 +81,15 @@ def measure_cmd(
         write_output(study.table, out_file)
     if segments_out:
         write_output(study.segments, segments_out, "per-segment rows")
+    if json_out:
+        print_json(study.table)
+        return
     _print_ratios(study.rows)
 
 
 def _measure_stream(corpus: list[str] | None, tokenizer: list[str] | None, language: list[str] | None,
                     reference: str, out_file: Path | None, segments_out: Path | None, resamples: int, seed: int,
-                    registry: Path | None, chunk: int) -> None:
+                    registry: Path | None, chunk: int, json_out: bool = False) -> None:
     from tokeff.corpora.loaders import shipped_dir
     from tokeff.study.stream import Totals, measure_stream
 
@@ -103,6 +110,9 @@ def _measure_stream(corpus: list[str] | None, tokenizer: list[str] | None, langu
         table = measure_stream(folder, toks, reference, languages=language, chunk=chunk,
                                segments_out=segments_out, n_resamples=resamples, seed=seed, progress=step)
     write_output(table, out_file)
+    if json_out:
+        print_json(table)
+        return
     _print_ratios(frame_rows(table))
 
 
@@ -130,6 +140,7 @@ def count_cmd(
     tokenizer: TokenizerOpt = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Count the whole text of this UTF-8 file.")] = None,
     online: OnlineOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Print the token count of a text under each tokenizer."""
     from tokeff.corpora.textio import decode_utf8
@@ -148,7 +159,12 @@ def count_cmd(
     t = Table()
     for col in ("tokenizer", "status", "tokens", "chars/token"):
         t.add_column(col, justify="left" if col in ("tokenizer", "status") else "right")
+    rows = []
     for tok in resolve_tokenizers(tokenizer, online=online):
         n = count_text(tok, text)
+        rows.append({"tokenizer": tok.id, "status": tok.status, "tokens": n, "characters": len(text)})
         t.add_row(tok.id, tok.status, str(n), f"{len(text) / n:.2f}" if n else "-")
+    if json_out:
+        print_json(rows)
+        return
     out.print(t)

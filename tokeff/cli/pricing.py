@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tokeff.cli.base import app, check_outputs, err, out, out_option, write_output
+from tokeff.cli.base import JsonOpt, app, check_outputs, err, out, out_option, print_json, write_output
 from tokeff.errors import UsageError
 from tokeff.tokenizers.registry import load_registry
 
@@ -22,6 +22,7 @@ def cost_cmd(
     ratios: Annotated[Path | None, typer.Option(help="A ratio table from `tokeff measure --out` to convert with. Default: measure the workload's corpus now.")] = None,
     pivot_via: Annotated[str | None, typer.Option("--pivot-via", help="Also answer: is translating through English with this model cheaper?")] = None,
     out_file: Annotated[Path | None, out_option("the cost table")] = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Price a workload on each model, per language, with the language premium in money."""
     from tokeff.costs.pricing import TIERS, cost, pivot_break_even
@@ -49,6 +50,9 @@ def cost_cmd(
                 if lang != "en":
                     pivots.append(pivot_break_even(wl, str(m), pivot_via, lang, ratios_used))
     write_output(table, out_file)
+    if json_out:
+        print_json(table)
+        return
     cur = str(table["currency"].iloc[0])
     fx = str(table["fx_date"].iloc[0])
     t = Table(title=f"{wl.name}: {wl.requests_per_month:,.0f} requests/month, mix "

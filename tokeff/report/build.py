@@ -68,9 +68,13 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     fx = load_fx()
     model_ids = list(models) if models else book.defaults()
     registry = load_registry()
+    asked = {registry.get(t).id for t in tokenizers} if tokenizers else None
     cards, unavailable = [], {}
     for m in model_ids:
         card = book.card(m)
+        tok_id = registry.get(card.tokenizer).id if card.tokenizer else None
+        if not models and asked is not None and tok_id not in asked:
+            continue  # `-t A -t B` measures exactly those: the default models priced are the ones they serve
         here = availability(registry.get(card.tokenizer)) if card.tokenizer else "no public vocabulary"
         if here == "offline" or models:  # an explicitly asked-for model must measure, or fail clearly
             cards.append(card)
@@ -79,14 +83,18 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     tok_names = list(tokenizers) if tokenizers else [e.id for e in registry.defaults()]
     tok_names += [c.tokenizer for c in cards if c.tokenizer and c.tokenizer not in tok_names]
     toks = resolve_tokenizers(tok_names, registry)
+    if not cards:
+        raise UsageError(f"no model to price is served by the tokenizers {', '.join(t.id for t in toks)}; "
+                         "name models with -m (tokeff models lists them)")
 
     step("loading corpora", 0, 4)
     loaded = load_corpora(corpora, [reference, *languages] if languages else None)
     specs = [resolve_spec(s) for s in corpora or ["shipped"]]
     measured: list[Corpus] = list(loaded)
+    pooled_name = POOLED if not corpora or list(corpora) == ["shipped"] else "pooled"  # "all-shipped" only when it is
     if len(loaded) > 1:
-        measured.append(pool(POOLED, loaded))
-    headline = POOLED if len(loaded) > 1 else loaded[0].name
+        measured.append(pool(pooled_name, loaded))
+    headline = pooled_name if len(loaded) > 1 else loaded[0].name
     given = workload is not None
     wl = workload if isinstance(workload, Workload) else (load_workload(workload) if workload else default_workload())
     names = {c.name for c in measured}
@@ -136,7 +144,7 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
             charts.cost_per_request(costs, tmp),
         ]
         if len(loaded) > 1:
-            chart_list.append(charts.domain_spread(ratios, toks[0].id, tmp, POOLED))
+            chart_list.append(charts.domain_spread(ratios, toks[0].id, tmp, pooled_name))
         multipliers = _multipliers(ratios, headline, costs)
         manifest = _manifest(measured, toks, ratios, wl, model_ids, priced, book, fx, reference, n_resamples, seed, specs)
         step("writing files", total, total)

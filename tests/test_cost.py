@@ -376,3 +376,11 @@ def test_cache_writes_and_reasoning_by_hand() -> None:
     w = cost(_wl(input={"english_words": 1200}, cached_share=0.5, languages={"ja": 1.0}, requests_per_month=1_000_000,
                  cache_writes_per_month=50_000), ["gpt-4o-mini"], RATIOS).iloc[0]
     assert w.cost_per_request == pytest.approx((1125 * 0.15 + 1125 * (0.95 * 0.075 + 0.05 * 0.15) + 75 * 0.6) / 1e6)
+
+
+def test_qwen_batch_is_half_price() -> None:
+    """Alibaba's Batch API bills 50% of real time (qwen-max, -plus, -turbo in Singapore)."""
+    card = load_rates().card("qwen-plus")
+    assert request_cost(card, 1000, 500, batch_share=1.0).cost == pytest.approx((1000 * 0.2 + 500 * 0.6) / 1e6)
+    assert request_cost(card, 1000, 500, batch_share=0.5).cost == pytest.approx(
+        0.5 * (1000 * 0.4 + 500 * 1.2) / 1e6 + 0.5 * (1000 * 0.2 + 500 * 0.6) / 1e6)

@@ -156,3 +156,20 @@ def test_json_output_is_the_table(tmp_path: Path) -> None:
                                        "tokens": _tokens("o200k_base", ["会議は木曜日"]), "characters": 6}]
     res = runner.invoke(app, ["proxy-check", "-p", "cl100k_base", "-a", "o200k_base", "-c", "sample", "-l", "ja", "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout)[0]["language"] == "ja"
+
+
+def test_an_80_column_terminal_cuts_off_no_number_or_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tokeff.cli.base as base
+
+    monkeypatch.setattr(base.out, "width", 80)
+    models = ["gpt-4o-mini", "llama-3.3-70b@self-hosted", "qwen-plus"]
+    res = runner.invoke(app, ["cost", str(ROOT / "examples" / "ja-support-bot.yaml"), *sum((["-m", m] for m in models), [])])
+    assert res.exit_code == 0, res.output
+    table = res.output.split("JPY (FX")[0]
+    assert "…" not in table and all(m in table for m in models)
+    assert max(len(line) for line in table.splitlines()) <= 80
+    rows = [line.split() for line in table.splitlines() if line.strip().startswith("ja ")]
+    assert len(rows) == 3 and all(re.fullmatch(r"[\d,]+", r[4]) and r[-1].endswith("%)") for r in rows)
+    assert "--wide" in res.output
+    wide = runner.invoke(app, ["cost", str(ROOT / "examples" / "ja-support-bot.yaml"), "-m", "qwen-plus", "--wide"])
+    assert "premium [95% CI]" in wide.output

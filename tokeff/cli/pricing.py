@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from tokeff.cli.base import JsonOpt, app, check_outputs, err, out, out_option, print_json, write_output
@@ -23,6 +25,7 @@ def cost_cmd(
     pivot_via: Annotated[str | None, typer.Option("--pivot-via", help="Also answer: is translating through English with this model cheaper?")] = None,
     out_file: Annotated[Path | None, out_option("the cost table")] = None,
     json_out: JsonOpt = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Every column, whatever the terminal's width.")] = False,
 ) -> None:
     """Price a workload on each model, per language, with the language premium in money."""
     from tokeff.costs.pricing import TIERS, cost, pivot_break_even
@@ -55,27 +58,52 @@ def cost_cmd(
         return
     cur = str(table["currency"].iloc[0])
     fx = str(table["fx_date"].iloc[0])
+    growth = wl.growth != 1
+    squeeze = wide and out.width < 150  # --wide on a narrow terminal: full lines that the terminal wraps
+    wide = wide or out.width >= 150  # a narrow terminal gets the columns that answer; nothing is cut off
     t = Table(title=f"{wl.name}: {wl.requests_per_month:,.0f} requests/month, mix "
               + ", ".join(f"{k} {v:.0%}" for k, v in wl.languages.items()),
-              caption=f"{cur}" + (f" (FX {fx})" if fx else "") + f"; ratios from {table['ratio_source'].iloc[0]}")
-    growth = wl.growth != 1
-    cols = ["language", "rank", "model", "tier", "tokenizer", "premium [95% CI]", "tokens in/out", "per request",
-            "per month", "language tax"] + ([f"per month at {wl.growth:g}x"] if growth else []) + ["rates", "notes"]
-    for col in cols:
-        right = col not in ("language", "model", "tokenizer", "rates", "notes")
-        t.add_column(col, justify="right" if right else "left", no_wrap=col in ("model", "premium [95% CI]"))
-    for r in table.to_dict("records"):
-        status = "" if r["tokenizer_status"] == "exact" else f" ({r['tokenizer_status']})"
-        tax = f"{r['language_tax']:,.2f} ({r['language_tax_share']:.0%})" if r["language_tax"] else "-"
-        cells = [str(r["language"]), str(r["rank"]), str(r["model"]), str(r["tier"]), f"{r['tokenizer']}{status}",
-                 f"{r['premium']:.2f} [{r['premium_low']:.2f}, {r['premium_high']:.2f}]",
-                 f"{r['input_tokens']:,.0f} / {r['output_tokens']:,.0f}", f"{r['cost_per_request']:,.5f}",
-                 f"{r['cost_per_month']:,.2f}", tax]
-        if growth:
-            cells.append(f"{r['cost_per_month_at_growth']:,.0f}")
-        cells += [" ".join(x for x in (str(r["rates_origin"]), str(r["rates_checked"])) if x), str(r["notes"])]
-        t.add_row(*cells)
+              caption=f"{cur}" + (f" (FX {fx})" if fx else "") + f"; ratios from {table['ratio_source'].iloc[0]}",
+              box=box.SIMPLE_HEAD if not wide else box.HEAVY_HEAD, padding=(0, 1))
+    def money(v: float) -> str:
+        return f"{v:,.2f}" if wide or abs(v) < 100 else f"{v:,.0f}"
+
+    columns: list[tuple[str, bool, Callable[[dict[str, Any]], str]]] = [  # header, in the narrow view, cell
+        ("language" if wide else "lang", True, lambda r: str(r["language"])),
+        ("rank" if wide else "#", True, lambda r: str(r["rank"])),
+        ("model", True, lambda r: str(r["model"])),
+        ("tier", False, lambda r: str(r["tier"])),
+        ("tokenizer", False, lambda r: str(r["tokenizer"]) + ("" if r["tokenizer_status"] == "exact"
+                                                              else f" ({r['tokenizer_status']})")),
+        ("premium [95% CI]", False, lambda r: f"{r['premium']:.2f} [{r['premium_low']:.2f}, {r['premium_high']:.2f}]"),
+        ("premium", True, lambda r: f"{r['premium']:.2f}"),
+        ("tokens in/out", False, lambda r: f"{r['input_tokens']:,.0f} / {r['output_tokens']:,.0f}"),
+        (f"per request ({cur})", False, lambda r: f"{r['cost_per_request']:,.5f}"),
+        (f"per month ({cur})" if wide else f"{cur}/month", True, lambda r: money(r["cost_per_month"])),
+        ("language tax", True, lambda r: f"{money(r['language_tax'])} ({r['language_tax_share']:.0%})"
+                                         if r["language_tax"] else "-"),
+        *([(f"per month at {wl.growth:g}x", False, lambda r: f"{r['cost_per_month_at_growth']:,.0f}")] if growth else []),
+        ("rates", False, lambda r: " ".join(x for x in (str(r["rates_origin"]), str(r["rates_checked"])) if x)),
+        ("notes", False, lambda r: str(r["notes"])),
+    ]
+    shown = [c for c in columns if (c[0] != "premium" if wide else c[1])]
+    for name, _, _ in shown:
+        left = name in ("language", "lang", "model", "tier", "tokenizer", "rates", "notes")
+        t.add_column(name, justify="left" if left else "right", no_wrap=name != "notes",
+                     overflow="fold" if name == "notes" else "ellipsis")
+    rows: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in table.to_dict("records")]
+    for r in rows:
+        t.add_row(*[cell(r) for _, _, cell in shown])
+    width = out.width
+    out.width = 240 if squeeze else width
     out.print(t)
+    out.width = width
+    if not wide:  # what the narrow view leaves out, as lines (--wide for all of it)
+        for r in rows:
+            if r["notes"]:
+                out.print(f"note: {r['model']} ({r['language']}): {r['notes']}", highlight=False)
+        out.print(f"premium CI, tokens, per-request cost, rates and their dates: --wide or --out (width {out.width})",
+                  style="dim", highlight=False)
     for language, part in table.groupby("language", sort=False):
         best = part[part["tier_rank"] == 1].drop_duplicates("tier")
         if best["tier"].nunique() > 1:

@@ -57,7 +57,16 @@ def test_report_files_and_content(report: Path) -> None:
     assert html.count("<svg") >= 3 and not re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", html)
     assert "<script src" not in html and "<link" not in html  # self-contained
     md = (report / "report.md").read_text(encoding="utf-8")
-    assert "cheapest option is" in md and "](premium_heatmap.png)" in md
+    assert "](premium_heatmap.png)" in md
+    # the first screen: per language and tier, the cheapest model with the same month as costs.csv
+    answer = md.split("## The answer for this workload")[1].split("\n\n")[2]
+    rows = [[c.strip(" *") for c in line.strip("|").split("|")] for line in answer.splitlines()[2:]]
+    assert rows and {r[1] for r in rows} <= {"small", "mid", "frontier"}
+    for lang_share, tier, model, month, english, tax, premium in rows:
+        lang = lang_share.split()[0]
+        want = costs[(costs.model == model.replace(" (proxy)", "")) & (costs.language == lang)].iloc[0]
+        assert want.tier == tier and want.tier_rank == 1
+        assert month == f"{want.cost_per_month:,.2f}" and english == f"{want.english_cost_per_month:,.2f}"
 
 
 def test_ratios_json_matches_its_schema(report: Path) -> None:
@@ -141,6 +150,9 @@ def test_report_cli(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["report", "-c", "sample", "-t", "o200k_base", "-m", "gpt-4o-mini", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert FILES <= {p.name for p in out.iterdir()}
+    costs = pd.read_csv(out / "costs.csv").set_index("language")
+    line = " ".join(res.output.split())  # the terminal's one-line answer (unwrapped)
+    assert f"ja: small gpt-4o-mini {costs.at['ja', 'cost_per_month']:,.0f} USD/month" in line
 
 
 def test_verify_checks_the_csv_and_json_exports_too(report: Path, tmp_path: Path) -> None:

@@ -33,6 +33,24 @@ def report_cmd(
                             languages=language)
     files = sorted(p.name for p in path.iterdir())
     out.print(f"wrote {path}/ in {time.perf_counter() - start:.1f} s: {', '.join(files)}")
+    out.print(f"open {path / 'index.html'}; the answer: {one_line_answer(path)}", highlight=False)
+
+
+def one_line_answer(report_dir: Path) -> str:
+    """The first screen in one line: per language, the cheapest model of each tier and its month."""
+    import json
+
+    import pandas as pd
+
+    reference = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))["reference"]
+    costs = pd.read_csv(report_dir / "costs.csv", keep_default_na=False)
+    best = costs[(costs["tier_rank"] == 1) & (costs["language"] != reference)]
+    parts = []
+    for lang, part in best.groupby("language", sort=False):
+        parts.append(f"{lang!s}: " + ", ".join(
+            f"{r['tier'] or 'untiered'} {r['model']} {r['cost_per_month']:,.0f} {r['currency']}/month "
+            f"(tax {r['language_tax_share']:.0%})" for r in part.to_dict("records")))
+    return "; ".join(parts) or "see index.html"
 
 
 @app.command("verify")

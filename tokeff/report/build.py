@@ -298,6 +298,24 @@ def _manifest(measured: list[Corpus], toks: list[Tokenizer], ratios: pd.DataFram
     }
 
 
+TIER_ORDER = {"small": 0, "mid": 1, "frontier": 2, "": 3}
+
+
+def answer_rows(costs: pd.DataFrame, reference: str) -> list[dict[str, Any]]:
+    """The first screen's table: per language of the workload (its share of the requests) and
+    tier, the cheapest model, its month, the same requests in English, and the language tax."""
+    rows = []
+    best = costs[(costs["tier_rank"] == 1) & (costs["language"] != reference)]
+    for r in best.to_dict("records"):
+        rows.append({"language": r["language"], "share": r["share"], "tier": r["tier"] or "-", "model": r["model"],
+                     "proxy": r["tokenizer_status"] != "exact", "month": r["cost_per_month"],
+                     "english": r["english_cost_per_month"], "tax": r["language_tax"],
+                     "tax_share": r["language_tax_share"], "premium": r["premium"], "low": r["premium_low"],
+                     "high": r["premium_high"], "tokenizer": r["tokenizer"]})
+    order = list(dict.fromkeys(costs["language"]))
+    return sorted(rows, key=lambda a: (order.index(a["language"]), TIER_ORDER.get(a["tier"], 3)))
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -308,15 +326,7 @@ def _context(ratios: pd.DataFrame, costs: pd.DataFrame, multipliers: pd.DataFram
     ref = manifest["reference"]
     head = ratios[(ratios["corpus"] == headline) & (ratios["language"] != ref)]
     cur = str(costs["currency"].iloc[0])
-    answers = []
-    for lang in wl.languages:
-        part = costs[costs["language"] == lang].sort_values("cost_per_request")
-        if part.empty or lang == ref:
-            continue
-        best = part.iloc[0]
-        answers.append({"language": lang, "model": best["model"], "month": best["cost_per_request"] * wl.requests_per_month,
-                        "premium": best["premium"], "low": best["premium_low"], "high": best["premium_high"],
-                        "tokenizer": best["tokenizer"], "tax_share": best["language_tax_share"]})
+    answers = answer_rows(costs, ref)
     first = toks[0].id
     firsts = head[head["tokenizer"] == first]
     langs = order_by_region(dict(zip(firsts["language"], firsts["premium"], strict=True)))
@@ -350,6 +360,7 @@ def _context(ratios: pd.DataFrame, costs: pd.DataFrame, multipliers: pd.DataFram
         "tokenizer_columns": list(table.columns), "premium_rows": premium_rows, "regions": regions,
         "domain_table": domains.round(2).reset_index().to_dict("records"), "domain_languages": list(domains.columns),
         "costs": costs.to_dict("records"), "charts": chart_list,
+        "priced": list(dict.fromkeys(costs["model"])),
         "corpora": loaded, "unmeasured": unmeasured,
         "proxies": [t.id for t in toks if t.status != "exact"],
         "tokenizers": toks, "signatures": signatures, "multipliers": multipliers.to_dict("records"),

@@ -163,7 +163,7 @@ def test_an_80_column_terminal_cuts_off_no_number_or_model(monkeypatch: pytest.M
 
     monkeypatch.setattr(base.out, "width", 80)
     models = ["gpt-4o-mini", "llama-3.3-70b@self-hosted", "qwen-plus"]
-    res = runner.invoke(app, ["cost", str(ROOT / "examples" / "ja-support-bot.yaml"), *sum((["-m", m] for m in models), [])])
+    res = runner.invoke(app, ["cost", str(ROOT / "examples" / "ja-support-bot.yaml"), *[a for m in models for a in ("-m", m)]])
     assert res.exit_code == 0, res.output
     table = res.output.split("JPY (FX")[0]
     assert "…" not in table and all(m in table for m in models)

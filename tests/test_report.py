@@ -23,7 +23,7 @@ from tokeff.report import build_report, verify_report
 from tokeff.report.schemas import RATIO_FIELDS
 from tokeff.study.summary import RATIO_COLUMNS
 
-FILES = {"index.html", "report.md", "ratios.csv", "ratios.parquet", "ratios.json", "costs.csv", "manifest.json",
+FILES = {"index.html", "report.md", "ratios.csv", "ratios.parquet", "ratios.json", "costs.csv", "costs.xlsx", "manifest.json",
          "multipliers.csv", "multipliers.json", "ratios.schema.json"}
 OPTS = dict(corpora=["sample", "legal"], tokenizers=["o200k_base", "llama3"],
             models=["gpt-4o-mini", "llama-3.3-70b@groq"], n_resamples=200)
@@ -67,6 +67,7 @@ def test_report_files_and_content(report: Path) -> None:
         want = costs[(costs.model == model.replace(" (proxy)", "")) & (costs.language == lang)].iloc[0]
         assert want.tier == tier and want.tier_rank == 1
         assert month == f"{want.cost_per_month:,.2f}" and english == f"{want.english_cost_per_month:,.2f}"
+        assert premium.startswith(f"{want.premium:.2f} [") and (tax.startswith("saves") or f"({want.language_tax_share:.0%})" in tax)
 
 
 def test_ratios_json_matches_its_schema(report: Path) -> None:
@@ -262,3 +263,42 @@ def test_report_measures_exactly_the_tokenizers_asked_for(tmp_path: Path) -> Non
     priced = set(pd.read_csv(out / "costs.csv").model)
     book = load_rates()
     assert priced == {m for m in book.defaults() if book.card(m).tokenizer in ("o200k_base", "qwen2")}
+
+
+def _evaluate(formula: str, sheets: dict[str, dict[str, float]], here: str) -> float:
+    """A Costs-sheet formula (arithmetic, comparisons, cell references) computed in Python."""
+    def value(m: re.Match[str]) -> str:
+        sheet, ref = (m.group(1) or here), m.group(2).replace("$", "")
+        return repr(sheets[sheet][ref])
+
+    expr = re.sub(r"(?:(\w+)!)?(\$?[A-Z]+\$?\d+)", value, formula.lstrip("="))
+    return float(eval(expr, {"__builtins__": {}}))  # only numbers and + - * / >= ( ) are left
+
+
+def test_the_workbook_formulas_give_the_costs(report: Path) -> None:
+    """costs.xlsx: with the inputs as priced, each formula gives costs.csv's number; doubling
+    requests per month doubles every month."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(report / "costs.xlsx")
+    inputs = {c.coordinate: c.value for row in wb["Inputs"].iter_rows() for c in row}
+    costs_sheet = wb["Costs"]
+    header = [c.value for c in costs_sheet[1]]
+    costs = pd.read_csv(report / "costs.csv")
+    assert costs_sheet.max_row - 1 == len(costs)
+
+    def months(requests: float) -> list[float]:
+        values = {"Inputs": {k: v for k, v in {**inputs, "B3": requests}.items() if isinstance(v, int | float)}}
+        out = []
+        for row in costs_sheet.iter_rows(min_row=2):
+            cells = {c.coordinate: c.value for c in row if isinstance(c.value, int | float)}
+            values["Costs"] = cells
+            for c in row:  # formulas left to right: cached tokens, per request, per month
+                if isinstance(c.value, str) and c.value.startswith("="):
+                    cells[c.coordinate] = _evaluate(c.value, values, "Costs")
+            out.append(cells[f"O{row[0].row}"])
+        return out
+
+    assert header[-1] == "cost per month" and inputs["B3"] == 1_000_000
+    assert months(1_000_000) == pytest.approx(list(costs.cost_per_month), rel=1e-9)
+    assert months(2_000_000) == pytest.approx([2 * x for x in costs.cost_per_month], rel=1e-9)

@@ -29,6 +29,7 @@ from tokeff.costs.workload import Workload, load_workload, parse_workload
 from tokeff.errors import UsageError, WorkloadError
 from tokeff.report import charts
 from tokeff.report.schemas import ratio_json_schema
+from tokeff.report.workbook import write_workbook
 from tokeff.study.run import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers, run_study
 from tokeff.study.signature import Signature
 from tokeff.study.stats import Resampler
@@ -154,6 +155,7 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
         write_table(costs, tmp / "costs.csv")
         write_table(multipliers, tmp / "multipliers.csv")
         write_table(multipliers, tmp / "multipliers.json")
+        write_workbook(tmp / "costs.xlsx", costs, multipliers, wl, book, fx)
         (tmp / "ratios.schema.json").write_text(json.dumps(ratio_json_schema(), indent=1), encoding="utf-8")
         context = _context(ratios, costs, multipliers, chart_list, manifest, wl, headline, loaded, unmeasured, toks)
         (tmp / "index.html").write_text(_render("index.html.j2", context), encoding="utf-8")

@@ -77,7 +77,7 @@ class TokeffGroup(TyperGroup):
 
 
 app = typer.Typer(cls=TokeffGroup, help="What a language really costs on each LLM tokenizer, measured on parallel text.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=True)
 
 # Options shared by several commands (one definition, one help text).
 CorpusOpt = Annotated[list[str] | None, typer.Option(

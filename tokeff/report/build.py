@@ -139,13 +139,19 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     remove_stale(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{_TMP}-{os.getpid()}-", dir=parent))
     try:
+        # every chart marks a proxy tokenizer (and a model measured with one) with a dagger
+        proxy = {t.id for t in toks if t.status != "exact"}
+        marked = ratios.assign(tokenizer=[f"{t} †" if t in proxy else t for t in ratios["tokenizer"]])
+        marked_costs = costs.assign(model=[f"{m} †" if st != "exact" else m
+                                           for m, st in zip(costs["model"], costs["tokenizer_status"], strict=True)])
         chart_list = [
-            charts.premium_heatmap(ratios, headline, tmp),
-            charts.chars_per_token(ratios, headline, tmp),
-            charts.cost_per_request(costs, tmp),
+            charts.premium_heatmap(marked, headline, tmp),
+            charts.chars_per_token(marked, headline, tmp),
+            charts.cost_per_request(marked_costs, tmp),
         ]
         if len(loaded) > 1:
-            chart_list.append(charts.domain_spread(ratios, toks[0].id, tmp, pooled_name))
+            first = f"{toks[0].id} †" if toks[0].id in proxy else toks[0].id
+            chart_list.append(charts.domain_spread(marked, first, tmp, pooled_name))
         multipliers = _multipliers(ratios, headline, costs)
         manifest = _manifest(measured, toks, ratios, wl, model_ids, priced, book, fx, reference, n_resamples, seed, specs)
         step("writing files", total, total)

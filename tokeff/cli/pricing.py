@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich import box
+from rich.measure import Measurement
 from rich.table import Table
 
 from tokeff.cli.base import JsonOpt, app, check_outputs, err, out, out_option, print_json, write_output
@@ -58,47 +59,19 @@ def cost_cmd(
         return
     cur = str(table["currency"].iloc[0])
     fx = str(table["fx_date"].iloc[0])
-    growth = wl.growth != 1
-    squeeze = wide and out.width < 150  # --wide on a narrow terminal: full lines that the terminal wraps
-    wide = wide or out.width >= 150  # a narrow terminal gets the columns that answer; nothing is cut off
-    t = Table(title=f"{wl.name}: {wl.requests_per_month:,.0f} requests/month, mix "
-              + ", ".join(f"{k} {v:.0%}" for k, v in wl.languages.items()),
-              caption=f"{cur}" + (f" (FX {fx})" if fx else "") + f"; ratios from {table['ratio_source'].iloc[0]}",
-              box=box.SIMPLE_HEAD if not wide else box.HEAVY_HEAD, padding=(0, 1))
-    def money(v: float) -> str:
-        return f"{v:,.2f}" if wide or abs(v) < 100 else f"{v:,.0f}"
-
-    columns: list[tuple[str, bool, Callable[[dict[str, Any]], str]]] = [  # header, in the narrow view, cell
-        ("language" if wide else "lang", True, lambda r: str(r["language"])),
-        ("rank" if wide else "#", True, lambda r: str(r["rank"])),
-        ("model", True, lambda r: str(r["model"])),
-        ("tier", False, lambda r: str(r["tier"])),
-        ("tokenizer", False, lambda r: str(r["tokenizer"]) + ("" if r["tokenizer_status"] == "exact"
-                                                              else f" ({r['tokenizer_status']})")),
-        ("premium [95% CI]", False, lambda r: f"{r['premium']:.2f} [{r['premium_low']:.2f}, {r['premium_high']:.2f}]"),
-        ("premium", True, lambda r: f"{r['premium']:.2f}"),
-        ("tokens in/out", False, lambda r: f"{r['input_tokens']:,.0f} / {r['output_tokens']:,.0f}"),
-        (f"per request ({cur})", False, lambda r: f"{r['cost_per_request']:,.5f}"),
-        (f"per month ({cur})" if wide else f"{cur}/month", True, lambda r: money(r["cost_per_month"])),
-        ("language tax", True, lambda r: f"{money(r['language_tax'])} ({r['language_tax_share']:.0%})"
-                                         if r["language_tax"] else "-"),
-        *([(f"per month at {wl.growth:g}x", False, lambda r: f"{r['cost_per_month_at_growth']:,.0f}")] if growth else []),
-        ("rates", False, lambda r: " ".join(x for x in (str(r["rates_origin"]), str(r["rates_checked"])) if x)),
-        ("notes", False, lambda r: str(r["notes"])),
-    ]
-    shown = [c for c in columns if (c[0] != "premium" if wide else c[1])]
-    for name, _, _ in shown:
-        left = name in ("language", "lang", "model", "tier", "tokenizer", "rates", "notes")
-        t.add_column(name, justify="left" if left else "right", no_wrap=name != "notes",
-                     overflow="fold" if name == "notes" else "ellipsis")
     rows: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in table.to_dict("records")]
-    for r in rows:
-        t.add_row(*[cell(r) for _, _, cell in shown])
-    width = out.width
-    out.width = 240 if squeeze else width
-    out.print(t)
-    out.width = width
-    if not wide:  # what the narrow view leaves out, as lines (--wide for all of it)
+    title = (f"{wl.name}: {wl.requests_per_month:,.0f} requests/month, mix "
+             + ", ".join(f"{k} {v:.0%}" for k, v in wl.languages.items()))
+    caption = f"{cur}" + (f" (FX {fx})" if fx else "") + f"; ratios from {table['ratio_source'].iloc[0]}"
+    full = _cost_table(rows, wl.growth, cur, title, caption, wide=True)
+    needed = Measurement.get(out, out.options.update_width(10_000), full).maximum
+    if wide or needed <= out.width:  # --wide on a narrow terminal: full lines, which the terminal wraps
+        width = out.width
+        out.width = max(width, needed)
+        out.print(full)
+        out.width = width
+    else:  # the columns that answer, none cut off; the rest as lines below
+        out.print(_cost_table(rows, wl.growth, cur, title, caption, wide=False))
         for r in rows:
             if r["notes"]:
                 out.print(f"note: {r['model']} ({r['language']}): {r['notes']}", highlight=False)
@@ -119,3 +92,38 @@ def cost_cmd(
         out.print(f"{p['main']} in {p['language']}: premium {p['premium']:.2f}, pivot through English via "
                   f"{p['translator']} breaks even at {p['break_even_premium']:.2f} -> {p['cheaper']} "
                   f"(USD/request direct {p['direct_cost_per_request']:.5f}, pivot {p['pivot_cost_per_request']:.5f})")
+
+
+def _cost_table(rows: list[dict[str, Any]], growth: float, cur: str, title: str, caption: str, *,
+                wide: bool) -> Table:
+    """The cost table: every column (`wide`), or the ones that answer, with compact money."""
+    def money(v: float) -> str:
+        return f"{v:,.2f}" if wide or abs(v) < 100 else f"{v:,.0f}"
+
+    columns: list[tuple[str, bool, Callable[[dict[str, Any]], str]]] = [  # header, in the narrow view, cell
+        ("language" if wide else "lang", True, lambda r: str(r["language"])),
+        ("rank" if wide else "#", True, lambda r: str(r["rank"])),
+        ("model", True, lambda r: str(r["model"])),
+        ("tier", False, lambda r: str(r["tier"])),
+        ("tokenizer", False, lambda r: str(r["tokenizer"]) + ("" if r["tokenizer_status"] == "exact"
+                                                              else f" ({r['tokenizer_status']})")),
+        ("premium [95% CI]", False, lambda r: f"{r['premium']:.2f} [{r['premium_low']:.2f}, {r['premium_high']:.2f}]"),
+        ("premium", True, lambda r: f"{r['premium']:.2f}"),
+        ("tokens in/out", False, lambda r: f"{r['input_tokens']:,.0f} / {r['output_tokens']:,.0f}"),
+        (f"per request ({cur})", False, lambda r: f"{r['cost_per_request']:,.5f}"),
+        (f"per month ({cur})" if wide else f"{cur}/month", True, lambda r: money(r["cost_per_month"])),
+        ("language tax", True, lambda r: f"{money(r['language_tax'])} ({r['language_tax_share']:.0%})"
+                                         if r["language_tax"] else "-"),
+        *([(f"per month at {growth:g}x", False, lambda r: f"{r['cost_per_month_at_growth']:,.0f}")]
+          if growth != 1 else []),
+        ("rates", False, lambda r: " ".join(x for x in (str(r["rates_origin"]), str(r["rates_checked"])) if x)),
+        ("notes", False, lambda r: str(r["notes"])),
+    ]
+    shown = [c for c in columns if (c[0] != "premium" if wide else c[1])]
+    t = Table(title=title, caption=caption, box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD, padding=(0, 1))
+    for name, _, _ in shown:
+        left = name in ("language", "lang", "model", "tier", "tokenizer", "rates", "notes")
+        t.add_column(name, justify="left" if left else "right", no_wrap=True)
+    for r in rows:
+        t.add_row(*[cell(r) for _, _, cell in shown])
+    return t

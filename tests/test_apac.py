@@ -98,3 +98,14 @@ def _available(tokenizer: str) -> bool:
     from tokeff.tokenizers.tokenizer import availability
 
     return availability(tokeff.load_registry().get(tokenizer)) == "offline"
+
+
+@pytest.mark.parametrize("lang", ["th", "vi", "id", "hi"])
+def test_the_new_corpora_premium_is_the_hand_count(lang: str) -> None:
+    """support-chat in Thai, Vietnamese, Indonesian and Hindi: the premium is the language's
+    tokens over English's on the same 144 segments, counted here one segment at a time."""
+    corpus = tokeff.load_corpus("support-chat")
+    tok = tokeff.get_tokenizer("o200k_base")
+    want = sum(len(tok.encode(t)) for t in corpus.texts[lang]) / sum(len(tok.encode(t)) for t in corpus.texts["en"])
+    row = tokeff.measure("support-chat", ["o200k_base"], languages=[lang], n_resamples=50).set_index("language").loc[lang]
+    assert row.premium == pytest.approx(want) and row.segments == 144

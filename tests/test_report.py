@@ -302,3 +302,18 @@ def test_the_workbook_formulas_give_the_costs(report: Path) -> None:
     assert header[-1] == "cost per month" and inputs["B3"] == 1_000_000
     assert months(1_000_000) == pytest.approx(list(costs.cost_per_month), rel=1e-9)
     assert months(2_000_000) == pytest.approx([2 * x for x in costs.cost_per_month], rel=1e-9)
+
+
+def test_the_default_report_covers_the_languages_only_some_corpora_have(tmp_path: Path) -> None:
+    """Three shipped corpora are also in th, vi, id and hi: the report pools those three as
+    beyond-cjk and lists the four languages (verify reproduces that pool too)."""
+    out = tmp_path / "apac"
+    build_report(out, tokenizers=["o200k_base"], models=["gpt-4o-mini"], n_resamples=50)
+    ratios = pd.read_parquet(out / "ratios.parquet")
+    beyond = ratios[ratios.corpus == "beyond-cjk"].set_index("language")
+    assert {"th", "vi", "id", "hi"} <= set(beyond.index)
+    parts = ratios[ratios.corpus.isin(["support-chat", "ecommerce", "business-email"])]
+    th = parts[parts.language == "th"]
+    assert beyond.at["th", "tokens"] == th.tokens.sum()  # the pool is the three corpora end to end
+    assert "Beyond CJK" in (out / "index.html").read_text(encoding="utf-8")
+    assert verify_report(out) == []

@@ -96,6 +96,9 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     if len(loaded) > 1:
         measured.append(pool(pooled_name, loaded))
     headline = pooled_name if len(loaded) > 1 else loaded[0].name
+    beyond = _beyond_pool(loaded, measured[-1]) if len(loaded) > 1 else None
+    if beyond is not None:  # languages only some corpora have (th, vi, id, hi): pooled over those corpora
+        measured.append(beyond)
     given = workload is not None
     wl = workload if isinstance(workload, Workload) else (load_workload(workload) if workload else default_workload())
     names = {c.name for c in measured}
@@ -324,6 +327,22 @@ def answer_rows(costs: pd.DataFrame, reference: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda a: (order.index(a["language"]), TIER_ORDER.get(a["tier"], 3)))
 
 
+BEYOND = "beyond-cjk"
+
+
+def _beyond_pool(loaded: list[Corpus], pooled: Corpus) -> Corpus | None:
+    """The pool of the corpora that share languages the main pool lacks (the shipped corpora
+    written in th, vi, id and hi as well as CJK), so a report covers those languages too."""
+    extra = [lang for c in loaded for lang in c.languages if lang not in pooled.texts]
+    if not extra:
+        return None
+    common = max(dict.fromkeys(extra), key=extra.count)  # the extra language most corpora share
+    having = [c for c in loaded if common in c.texts]
+    if len(having) < 2:
+        return None
+    return pool(BEYOND, having)
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -347,6 +366,15 @@ def _context(ratios: pd.DataFrame, costs: pd.DataFrame, multipliers: pd.DataFram
     premium_rows = [{"language": lang, "region": region_of(lang),
                      "cells": [f"{table.loc[lang, t]:.2f} [{lows.loc[lang, t]:.2f}, {highs.loc[lang, t]:.2f}]"
                                for t in table.columns]} for lang in table.index]
+    beyond = ratios[(ratios["corpus"] == BEYOND) & ~ratios["language"].isin([*langs, ref])]
+    beyond_rows = []
+    if len(beyond):
+        b_first = beyond[beyond["tokenizer"] == first]
+        for lang in order_by_region(dict(zip(b_first["language"], b_first["premium"], strict=True))):
+            by_tok = {str(r["tokenizer"]): r for r in beyond[beyond["language"] == lang].to_dict("records")}
+            cells = [f"{r['premium']:.2f} [{r['premium_low']:.2f}, {r['premium_high']:.2f}]"
+                     if (r := by_tok.get(t)) is not None else "-" for t in order]
+            beyond_rows.append({"language": lang, "region": region_of(lang), "cells": cells})
     regions = []  # per region: its languages' premium range on the headline tokenizer
     for name in dict.fromkeys(r["region"] for r in premium_rows):
         part = headline_premiums[[region_of(x) == name for x in headline_premiums["language"]]]
@@ -366,6 +394,8 @@ def _context(ratios: pd.DataFrame, costs: pd.DataFrame, multipliers: pd.DataFram
         "headline": headline, "answers": answers, "headline_tokenizer": first,
         "headline_premiums": headline_premiums.to_dict("records"),
         "tokenizer_columns": list(table.columns), "premium_rows": premium_rows, "regions": regions,
+        "beyond_rows": beyond_rows,
+        "beyond_corpora": next((c["pooled_from"] for c in manifest["corpora"] if c["name"] == BEYOND), []),
         "domain_table": domains.round(2).reset_index().to_dict("records"), "domain_languages": list(domains.columns),
         "costs": costs.to_dict("records"), "charts": chart_list,
         "priced": list(dict.fromkeys(costs["model"])),

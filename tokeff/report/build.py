@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -28,6 +26,15 @@ from tokeff.costs.rates import load_rates
 from tokeff.costs.workload import Workload, load_workload, parse_workload
 from tokeff.errors import UsageError, WorkloadError
 from tokeff.report import charts
+from tokeff.report.folder import (
+    MANIFEST,
+    check_target,
+    file_hashes,
+    remove_stale,
+    sha256,
+    swap_into_place,
+    temp_prefix,
+)
 from tokeff.report.schemas import ratio_json_schema
 from tokeff.report.workbook import write_workbook
 from tokeff.study.run import DEFAULT_RESAMPLES, DEFAULT_SEED, resolve_tokenizers, run_study
@@ -38,7 +45,6 @@ from tokeff.tokenizers.tokenizer import Tokenizer, availability
 from tokeff.version import __version__
 
 POOLED = "all-shipped"
-MANIFEST = "manifest.json"
 Step = Callable[[str, int, int], None]
 """progress(label, done, total) for the report's stages."""
 
@@ -140,7 +146,7 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     remove_stale(out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{_TMP}-{os.getpid()}-", dir=parent))
+    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(out), dir=parent))
     try:
         # every chart marks a proxy tokenizer (and a model measured with one) with a dagger
         proxy = {t.id for t in toks if t.status != "exact"}
@@ -172,7 +178,7 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
         manifest["files"] = file_hashes(tmp)  # every other file of the report, for `tokeff verify`
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
         os.chmod(tmp, 0o755)
-        _swap_into_place(tmp, out)
+        swap_into_place(tmp, out)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -192,72 +198,6 @@ def _render(template: str, context: dict[str, Any]) -> str:
 
 def _escape_markdown(value: Any) -> Any:
     return value.replace("<", "&lt;").replace(">", "&gt;") if isinstance(value, str) else value
-
-
-def file_hashes(folder: Path) -> dict[str, str]:
-    """sha256 of every file in a report folder but the manifest, by name."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
-
-
-def is_report(folder: Path) -> bool:
-    """Whether `folder` holds a report tokeff wrote (a manifest.json naming a tokeff version)."""
-    try:
-        doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(doc, dict) and "tokeff_version" in doc
-
-
-def check_target(out: Path, force: bool) -> None:
-    """Refuse a target whose replacement would lose something tokeff did not write."""
-    target = out.resolve()
-    here = Path.cwd().resolve()
-    if target == here or target in here.parents:
-        raise UsageError(f"--out {out}: that is the current folder (or one above it), which tokeff will not replace; "
-                         "name a folder for the report, e.g. reports/latest")
-    if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise UsageError(f"--out {out}: exists and is not a folder; tokeff will not replace it. Name a new folder.")
-    if out.is_dir() and any(out.iterdir()) and not is_report(out) and not force:
-        raise UsageError(f"--out {out}: a folder that is not a tokeff report (no manifest.json of tokeff's); a report "
-                         "replaces its folder as a whole, so what is there would be deleted. Name an empty or new "
-                         "folder, or pass --force to replace it.")
-
-
-_TMP = "tokeff-tmp"  # .NAME.tokeff-tmp-PID-xxxx: a report being written; .NAME.tokeff-old-PID: the one it replaces
-
-
-def remove_stale(out: Path) -> list[Path]:
-    """Remove the temporary folders that a killed `tokeff report` left beside `out` (their
-    process is gone); a running build's folders are left alone."""
-    removed = []
-    for p in out.resolve().parent.glob(f".{out.name}.tokeff-*"):
-        m = re.fullmatch(rf"\.{re.escape(out.name)}\.tokeff-(?:tmp|old)-(\d+)(?:-\w+)?", p.name)
-        if m and p.is_dir() and not p.is_symlink() and not _alive(int(m.group(1))):
-            shutil.rmtree(p, ignore_errors=True)
-            removed.append(p)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
-
-
-def _swap_into_place(tmp: Path, out: Path) -> None:
-    """Rename the finished directory over `out`; an older report is removed only afterwards."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.tokeff-old-{os.getpid()}")
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _multipliers(ratios: pd.DataFrame, corpus: str, costs: pd.DataFrame) -> pd.DataFrame:
@@ -300,10 +240,10 @@ def _manifest(measured: list[Corpus], toks: list[Tokenizer], ratios: pd.DataFram
                         "files": [{"role": role, "package": f.package, "version": f.version, "path": f.path,
                                    "sha256": f.sha256} for role, f in sorted(t.entry.files.items())]}
                        for t in toks],
-        "rates": {"file": Path(book.source).name, "path": book.source, "sha256": _sha256(Path(book.source)),
+        "rates": {"file": Path(book.source).name, "path": book.source, "sha256": sha256(Path(book.source)),
                   "as_of": book.as_of.isoformat(), "genai_prices_version": genai_prices.__version__, "models": models,
                   "priced": priced},
-        "fx": {"date": fx.date.isoformat(), "source": fx.source, "path": str(fx_path()), "sha256": _sha256(fx_path())},
+        "fx": {"date": fx.date.isoformat(), "source": fx.source, "path": str(fx_path()), "sha256": sha256(fx_path())},
         "workload": wl.model_dump(mode="json"),
         "rows": len(ratios),
     }
@@ -341,10 +281,6 @@ def _beyond_pool(loaded: list[Corpus], pooled: Corpus) -> Corpus | None:
     if len(having) < 2:
         return None
     return pool(BEYOND, having)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _context(ratios: pd.DataFrame, costs: pd.DataFrame, multipliers: pd.DataFrame, chart_list: list[charts.Chart],

@@ -6,7 +6,6 @@ checked against the sha256 the manifest lists (missing, extra and changed files 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -18,7 +17,7 @@ import pandas as pd
 from tokeff.corpora.corpus import Corpus, pool
 from tokeff.corpora.loaders import load_corpora
 from tokeff.errors import TokeffError, UsageError
-from tokeff.report.build import MANIFEST, file_hashes
+from tokeff.report.folder import MANIFEST, file_hashes, sha256
 from tokeff.study.run import resolve_tokenizers, run_study
 from tokeff.version import __version__
 
@@ -114,7 +113,7 @@ def _costs_agree(d: Path, manifest: dict[str, Any], ratios: pd.DataFrame) -> lis
     diffs: list[str] = []
     for what in ("rates", "fx"):
         path = Path(manifest[what]["path"])
-        if not path.is_file() or _sha256(path) != manifest[what]["sha256"]:
+        if not path.is_file() or sha256(path) != manifest[what]["sha256"]:
             return [f"costs.csv: not recomputed: the {what} file {path} is not the one the report used (missing or changed)"]
     if not (d / "costs.csv").is_file():
         return diffs
@@ -159,10 +158,6 @@ def _same(x: Any, y: Any) -> bool:
 
 def _missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or v == ""
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _plain(v: Any) -> Any:

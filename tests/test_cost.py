@@ -384,3 +384,19 @@ def test_qwen_batch_is_half_price() -> None:
     assert request_cost(card, 1000, 500, batch_share=1.0).cost == pytest.approx((1000 * 0.2 + 500 * 0.6) / 1e6)
     assert request_cost(card, 1000, 500, batch_share=0.5).cost == pytest.approx(
         0.5 * (1000 * 0.4 + 500 * 1.2) / 1e6 + 0.5 * (1000 * 0.2 + 500 * 0.6) / 1e6)
+
+
+def test_pivot_threshold_agrees_with_the_verdict_under_the_cache_minimum() -> None:
+    """1,200 English words in, half cached, on gpt-4o via gpt-4o-mini. English: 1,500 tokens in,
+    750 cached (under the 1,024 minimum, so no discount), 50 out -> 4.25e-3 USD; translating costs
+    (2,250 x 0.15 + 1,500 x 0.6 + 50 x 0.15 + 75 x 0.6) / 1e6 = 1.29e-3, so the pivot is 5.54e-3.
+    Direct at premium 1.5: 2,250 in with 1,125 cached (discounted), 75 out -> 4.96875e-3: direct
+    is cheaper although 1.5 > pivot / English = 1.30. Above p = 1.3653 the direct cost is
+    3,312.5 p / 1e6, which reaches the pivot at p = 5,540 / 3,312.5 = 1.6725: that is the threshold."""
+    p = pivot_break_even(_wl(input={"english_words": 1200}, cached_share=0.5), "gpt-4o", "gpt-4o-mini", "ja",
+                         RATIOS)
+    assert p["english_cost_per_request"] == pytest.approx(4.25e-3)
+    assert p["pivot_cost_per_request"] == pytest.approx(5.54e-3)
+    assert p["direct_cost_per_request"] == pytest.approx(4.96875e-3) and p["cheaper"] == "direct"
+    assert p["break_even_premium"] == pytest.approx(5540 / 3312.5, abs=1e-6)
+    assert (p["premium"] > p["break_even_premium"]) == (p["cheaper"] != "direct")

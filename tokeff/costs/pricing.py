@@ -329,8 +329,9 @@ def pivot_break_even(workload: Workload | str | Path, main: str, translator: str
     """Should we translate to English first? Compares one request done directly in `language` on
     `main` with: `translator` turns the input into English, `main` answers in English, and
     `translator` turns the answer back. Returns both costs (USD), the measured premium of
-    `main` for the language, and the break-even premium above which pivoting is cheaper
-    (direct cost scales with the premium: direct = premium x English cost on `main`)."""
+    `main` for the language, and the break-even premium: the premium at which the direct
+    request, priced as billed (caps, cache minimum, tiers), costs what the pivot does; pivoting
+    is cheaper exactly when the measured premium is above it."""
     wl = workload if isinstance(workload, Workload) else load_workload(workload)
     book = rates or load_rates()
     lang = normalize_language(language)
@@ -357,10 +358,48 @@ def pivot_break_even(workload: Workload | str | Path, main: str, translator: str
     pivot = main_en + translate
     direct_cost = get(direct, main, "cost_per_request")
     premium = get(direct, main, "premium")
-    break_even = pivot / main_en if main_en else float("inf")
+    break_even = _break_even(wl.model_copy(update={"languages": {lang: 1.0}}), ratios, book, fx or load_fx(), main,
+                             lang, premium, pivot)
     return {"language": lang, "main": m_card.model, "translator": t_card.model,
             "direct_cost_per_request": direct_cost, "pivot_cost_per_request": pivot,
             "translation_cost_per_request": translate, "english_cost_per_request": main_en,
             "premium": premium, "break_even_premium": break_even,
             "cheaper": "pivot through English" if pivot < direct_cost else "direct"}
 
+
+
+def _break_even(wl: Workload, ratios: pd.DataFrame, book: RateBook, fx: Fx, main: str, lang: str,
+                premium: float, pivot: float) -> float:
+    """The premium at which `main`'s direct request in `lang` costs `pivot` (USD): the request is
+    priced as billed at premium p (every token count of `lang` = p x English's on the same
+    tokenizer), and the crossing nearest the measured premium on its far side is found, so the
+    threshold and the verdict at the measured premium always agree. inf or 0 when none."""
+    card = book.card(main)
+    conv = Ratios(ratios, wl.corpus, wl.domain)
+    tok = load_registry().get(card.tokenizer or "").id
+    base, english = conv.row(lang, tok), conv.row(conv.reference, tok)
+    minimum = book.cache_minimum(card.model)
+    rate = float(fx.rate(card.currency, "USD"))
+
+    def excess(p: float) -> float:  # direct cost at premium p minus the pivot's
+        conv.rows[(lang, tok)] = base._replace(tokens=p * float(english.tokens))
+        return _priced(wl, conv, card, tok, lang, minimum.tokens if minimum else None).cost * rate - pivot
+
+    try:
+        pivot_cheaper = excess(premium) > 0
+        step = -0.01 if pivot_cheaper else 0.01  # walk away from the measured premium to the crossing
+        p = premium
+        while 0 < p + step < 50 and (excess(p + step) > 0) == pivot_cheaper:
+            p += step
+        if not 0 < p + step < 50:
+            return 0.0 if pivot_cheaper else float("inf")
+        lo, hi = sorted((p, p + step))
+        for _ in range(50):  # bisect the crossing between lo and hi
+            mid = (lo + hi) / 2
+            if excess(mid) > 0:
+                hi = mid
+            else:
+                lo = mid
+        return hi
+    finally:
+        conv.rows[(lang, tok)] = base

@@ -169,6 +169,9 @@ CASES = [
          ["needs ko, zh-Hans, zh-Hant", "corpus 't'"]),
     # --- already held (kept so they stay held) -------------------------------------------------------
     Case("empty-text", lambda d: ["count", "", "-t", "o200k_base"], ["empty"]),
+    Case("estimate-empty-prompt", lambda d: ["estimate", " ", "-m", "gpt-4o-mini"], ["the prompt is empty"]),
+    Case("estimate-language-the-corpus-lacks", lambda d: ["estimate", "Bonjour", "-l", "fr", "-m", "gpt-4o-mini"],
+         ["has no fr"]),
     Case("unknown-tokenizer", lambda d: ["count", "hi", "-t", "gpt4o"], ["did you mean"]),
     Case("neither-text-nor-file", lambda d: ["count"], ["give either TEXT or --file"]),
     Case("invalid-utf8-file", lambda d: ["count", "-t", "o200k_base", "--file", _bad_utf8(d)], ["b.txt:2: invalid UTF-8"]),

@@ -127,3 +127,39 @@ def _cost_table(rows: list[dict[str, Any]], growth: float, cur: str, title: str,
     for r in rows:
         t.add_row(*[cell(r) for _, _, cell in shown])
     return t
+
+
+@app.command("estimate")
+def estimate_cmd(
+    text: Annotated[str, typer.Argument(help="The prompt; - reads standard input.")],
+    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Model id (repeatable). Default: the rates file's defaults whose tokenizer is here.")] = None,
+    language: Annotated[str | None, typer.Option("--language", "-l", help="The prompt's language. Default: told from its script.")] = None,
+    corpus: Annotated[str, typer.Option("--corpus", "-c", help="Corpus whose measured premium gives the English equivalent.")] = "support-chat",
+    currency: Annotated[str, typer.Option(help="Currency of the costs.")] = "USD",
+    json_out: JsonOpt = False,
+) -> None:
+    """One prompt on each model: its tokens, the English-equivalent tokens (with the premium's 95% CI),
+    and its cost as input and as output."""
+    from tokeff.analysis.estimate import estimate
+
+    if text == "-":
+        import sys
+
+        from tokeff.corpora.textio import decode_utf8
+
+        text = decode_utf8(sys.stdin.buffer.read(), "standard input").rstrip("\n")
+    table = estimate(text, model, language=language, corpus=corpus, currency=currency)
+    if json_out:
+        print_json(table)
+        return
+    lang = str(table["language"].iloc[0]) if len(table) else "en"
+    t = Table(title=f"One {lang} prompt of {len(text):,} characters"
+              + (f"; English equivalent from the {corpus} premium" if lang != "en" else ""))
+    for col in ("model", "tokenizer", "tokens", "English-equivalent [95% CI]", f"as input ({currency})",
+                f"as output ({currency})"):
+        t.add_column(col, justify="left" if col in ("model", "tokenizer") else "right", no_wrap=True)
+    for r in table.to_dict("records"):
+        t.add_row(str(r["model"]), str(r["tokenizer"]), f"{r['tokens']:,}",
+                  f"{r['english_equivalent_tokens']:,.0f} [{r['english_equivalent_low']:,.0f}, "
+                  f"{r['english_equivalent_high']:,.0f}]", f"{r['cost_as_input']:.6f}", f"{r['cost_as_output']:.6f}")
+    out.print(t)

@@ -193,3 +193,14 @@ def test_estimate_command() -> None:
     assert row["cost_as_input"] == pytest.approx(n * 0.15 / 1e6) and row["cost_as_output"] == pytest.approx(n * 0.6 / 1e6)
     res = runner.invoke(app, ["estimate", "-", "-m", "gpt-4o-mini"], input=b"Hello there.\n")
     assert res.exit_code == 0 and "One en prompt of 12 characters" in res.output
+
+
+def test_out_dash_writes_csv_to_standard_output() -> None:
+    import io
+
+    res = runner.invoke(app, ["cost", str(ROOT / "examples" / "ja-support-bot.yaml"), "-m", "gpt-4o-mini", "--out", "-",
+                              "--json"])
+    assert res.exit_code == 0, res.output
+    csv_part = res.stdout.split("\n[")[0]  # the CSV, then --json's list
+    table = pd.read_csv(io.StringIO(csv_part))
+    assert list(table.model) == ["gpt-4o-mini"] and table.currency.iloc[0] == "JPY"

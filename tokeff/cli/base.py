@@ -96,7 +96,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the table as JSON (
 
 def out_option(what: str) -> Any:
     """The --out/-o option of a command that writes one table."""
-    return typer.Option("--out", "-o", help=f"Write {what} here (.csv, .json or .parquet).")
+    return typer.Option("--out", "-o", help=f"Write {what} here (.csv, .json or .parquet; - for CSV on standard output).")
 
 
 def check_outputs(outputs: dict[str, Path | None], inputs: Sequence[str | Path | None] = (),
@@ -107,7 +107,7 @@ def check_outputs(outputs: dict[str, Path | None], inputs: Sequence[str | Path |
     `folder=True`: the outputs are folders replaced as a whole, so no input may lie inside them."""
     from tokeff.corpora.loaders import spec_path
 
-    given = {name: Path(p) for name, p in outputs.items() if p is not None}
+    given = {name: Path(p) for name, p in outputs.items() if p is not None and str(p) != "-"}
     read = [Path(p).resolve() for p in inputs if p is not None]
     read += [p for p in (spec_path(c) for c in corpora or ["shipped"]) if p is not None]
     seen: dict[Path, str] = {}
@@ -128,8 +128,11 @@ def check_outputs(outputs: dict[str, Path | None], inputs: Sequence[str | Path |
 
 def write_output(frame: pd.DataFrame, path: Path | None, what: str = "rows") -> None:
     """Write a table atomically (tokeff._util.tableio.write_table, imported only when something is
-    written) and say so on stderr; nothing when `path` is None."""
+    written) and say so on stderr; `-` is CSV on standard output; nothing when `path` is None."""
     if path is None:
+        return
+    if str(path) == "-":  # --out -: the table as CSV on standard output
+        sys.stdout.write(frame.to_csv(index=False))
         return
     from tokeff._util.tableio import write_table
 

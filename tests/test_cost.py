@@ -400,3 +400,26 @@ def test_pivot_threshold_agrees_with_the_verdict_under_the_cache_minimum() -> No
     assert p["direct_cost_per_request"] == pytest.approx(4.96875e-3) and p["cheaper"] == "direct"
     assert p["break_even_premium"] == pytest.approx(5540 / 3312.5, abs=1e-6)
     assert (p["premium"] > p["break_even_premium"]) == (p["cheaper"] != "direct")
+
+
+def test_the_korean_rag_answer_in_the_readme_by_hand() -> None:
+    """examples/ko-rag-assistant.yaml on open-mistral-nemo (0.15 USD in and out per 1M, no cache
+    rate, so the cached English prefix is billed at the input rate): tokens counted here on the
+    support-chat texts, priced in KRW at the ECB rate, 2 million requests a month."""
+    import tokeff
+
+    texts = tokeff.load_corpus("support-chat").texts
+
+    def total(tokenizer: str, lang: str) -> int:
+        tok = tokeff.get_tokenizer(tokenizer)
+        return sum(len(tok.encode(t)) for t in texts[lang])
+
+    en_o200k, en_tekken, ko_tekken = total("o200k_base", "en"), total("mistral-tekken", "en"), total("mistral-tekken", "ko")
+    tin = 0.2 * 3000 * ko_tekken / en_o200k + 0.8 * 3000 * en_tekken / en_o200k
+    tout = 400 * ko_tekken / en_o200k
+    krw = float(load_fx().rate("USD", "KRW"))
+    df = cost(ROOT / "examples" / "ko-rag-assistant.yaml", ["open-mistral-nemo"])
+    row = df[df.language == "ko"].iloc[0]
+    assert row.input_tokens == pytest.approx(tin) and row.output_tokens == pytest.approx(tout)
+    assert row.cost_per_month == pytest.approx((tin + tout) * 0.15 / 1e6 * krw * 2_000_000)
+    assert f"{row.cost_per_month:,.0f}" == "1,619,986"  # the README's line

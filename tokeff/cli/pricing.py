@@ -81,7 +81,8 @@ def cost_cmd(
         best = part[part["tier_rank"] == 1].drop_duplicates("tier")
         if best["tier"].nunique() > 1:
             out.print(f"cheapest per tier in {language!s}: " + "; ".join(
-                f"{b['tier'] or 'untiered'} {b['model']} {b['cost_per_month']:,.2f} {cur}/month" for b in best.to_dict('records')))
+                f"{b['tier'] or 'untiered'} {b['model']} {_money(b['cost_per_month'])} {cur}/month"
+                f" (language tax {b['language_tax_share']:.0%})" for b in best.to_dict('records')))
     for m, why in table.attrs.get("skipped", {}).items():
         err.print(f"[yellow]skipped {m}: {why}[/]", highlight=False)
     if wl.revenue_per_month:
@@ -163,3 +164,7 @@ def estimate_cmd(
                   f"{r['english_equivalent_tokens']:,.0f} [{r['english_equivalent_low']:,.0f}, "
                   f"{r['english_equivalent_high']:,.0f}]", f"{r['cost_as_input']:.6f}", f"{r['cost_as_output']:.6f}")
     out.print(t)
+
+
+def _money(v: float) -> str:
+    return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"

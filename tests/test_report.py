@@ -49,6 +49,9 @@ def test_report_files_and_content(report: Path) -> None:
     costs = pd.read_csv(report / "costs.csv")
     assert set(costs.model) == {"gpt-4o-mini", "llama-3.3-70b@groq"}
     mult = pd.read_csv(report / "multipliers.csv")
+    # one row per priced model and language, so a spreadsheet can look a model up
+    assert set(mult.model) == {"gpt-4o-mini", "llama-3.3-70b@groq"} and not mult.duplicated(["model", "language"]).any()
+    assert set(mult[mult.model == "gpt-4o-mini"].tokenizer) == {"o200k_base"} and set(mult.status) == {"exact"}
     pooled = ratios[ratios.corpus == "pooled"].set_index(["tokenizer", "language"])
     for m in mult.itertuples(index=False):
         assert m.premium == pytest.approx(pooled.at[(m.tokenizer, m.language), "premium"], abs=1e-4)

@@ -201,21 +201,22 @@ def _escape_markdown(value: Any) -> Any:
 
 
 def _multipliers(ratios: pd.DataFrame, corpus: str, costs: pd.DataFrame) -> pd.DataFrame:
-    """Per tokenizer (and each priced model using it) and language: premium with CI and tokens
-    per 1,000 English words. The compact table a spreadsheet imports."""
-    rows = ratios[ratios["corpus"] == corpus]
-    by_tok: dict[str, list[str]] = {}
-    for m, t in costs[["model", "tokenizer"]].drop_duplicates().itertuples(index=False):
-        by_tok.setdefault(str(t), []).append(str(m))
+    """One row per priced model and language of the headline corpus (beyond-cjk languages too):
+    the model's provider, tier, tokenizer and its status (exact, proxy, api), the premium with its
+    CI and tokens per 1,000 English words. The table a spreadsheet looks a model up in."""
+    models = costs[["model", "provider", "tier", "tokenizer", "tokenizer_status"]].drop_duplicates("model")
+    rows = ratios[ratios["corpus"].isin([corpus, BEYOND])]
+    rows = rows[~(rows["corpus"].eq(BEYOND) & rows["language"].isin(set(rows.loc[rows["corpus"] == corpus, "language"])))]
+    merged = models.merge(rows, on="tokenizer", how="inner")
     out = pd.DataFrame({
         "schema_version": SCHEMA_VERSION,
-        "corpus": rows["corpus"], "tokenizer": rows["tokenizer"],
-        "models": rows["tokenizer"].map(lambda t: " ".join(by_tok.get(str(t), []))),
-        "language": rows["language"], "reference": rows["reference"],
-        "premium": rows["premium"].round(4), "premium_low": rows["premium_low"].round(4),
-        "premium_high": rows["premium_high"].round(4),
-        "tokens_per_1k_english_words": rows["tokens_per_1k_ref_words"].round(1),
-        "signature": rows["signature"],
+        "model": merged["model"], "provider": merged["provider"], "tier": merged["tier"],
+        "tokenizer": merged["tokenizer"], "status": merged["tokenizer_status"],
+        "corpus": merged["corpus"], "language": merged["language"], "reference": merged["reference"],
+        "premium": merged["premium"].round(4), "premium_low": merged["premium_low"].round(4),
+        "premium_high": merged["premium_high"].round(4),
+        "tokens_per_1k_english_words": merged["tokens_per_1k_ref_words"].round(1),
+        "signature": merged["signature"],
     })
     return out.reset_index(drop=True)
 

@@ -87,25 +87,32 @@ def chars_per_token(ratios: pd.DataFrame, corpus: str, out_dir: Path) -> Chart:
 
 
 def cost_per_request(costs: pd.DataFrame, out_dir: Path) -> Chart:
-    """Cost per request per model and language: the English-equivalent part and the language tax."""
+    """Cost per 1,000 requests per model and language on one shared scale: the English-equivalent
+    part, and the language tax on top (red) or the saving taken off it (green, hatched)."""
     langs = list(dict.fromkeys(costs["language"]))
-    fig, axes = plt.subplots(1, len(langs), figsize=(3.3 * len(langs), 0.32 * costs["model"].nunique() + 1.4),
-                             sharey=True, squeeze=False)
+    per_k = 1000  # cost per 1,000 requests: whole units instead of fractions of a cent
+    cur = costs["currency"].iloc[0]
+    fig, axes = plt.subplots(1, len(langs), figsize=(3.3 * len(langs) + 1.2, 0.32 * costs["model"].nunique() + 1.6),
+                             sharey=True, sharex=True, squeeze=False)
     models = list(costs.sort_values("cost_per_request")["model"].drop_duplicates())
     for ax, lang in zip(axes[0], langs, strict=True):
         part = costs[costs["language"] == lang].set_index("model").reindex(models)
-        english = part["english_cost_per_request"]  # the same content in English on this model
-        tax = part["cost_per_request"] - english
+        english = part["english_cost_per_request"] * per_k  # the same content in English on this model
+        tax = part["cost_per_request"] * per_k - english
         y = np.arange(len(models))
-        ax.barh(y, english, color="#9bb7d4", label="same content in English")
-        ax.barh(y, tax, left=english, color="#d9534f", label="language tax")
+        ax.barh(y, english.where(tax >= 0, english + tax), color="#9bb7d4", label="same content in English")
+        ax.barh(y, tax.clip(lower=0), left=english, color="#d9534f", label="language tax")
+        ax.barh(y, (-tax).clip(lower=0), left=english + tax.clip(upper=0), color="#8fd19e", hatch="//",
+                edgecolor="#2a7a3b", linewidth=0, label="saving vs English")
         ax.set_yticks(y, models)
         ax.invert_yaxis()
         ax.set_title(lang)
-        ax.set_xlabel(f"{costs['currency'].iloc[0]} per request")
-    axes[0][0].legend(fontsize=7, frameon=False, loc="lower right")
-    fig.suptitle("Cost per request, with the language tax", y=1.02)
-    return _finish(fig, "cost_per_request", "Cost per request and language tax", out_dir)
+        ax.set_xlabel(f"{cur} per 1,000 requests")
+        ax.grid(axis="x", linewidth=0.4, alpha=0.5)
+    fig.legend(*axes[0][0].get_legend_handles_labels(), fontsize=8, frameon=False, loc="lower center",
+               ncol=3, bbox_to_anchor=(0.5, -0.06))
+    fig.suptitle(f"Cost per 1,000 requests ({cur}), with the language tax", y=1.02)
+    return _finish(fig, "cost_per_request", "Cost per 1,000 requests and the language tax", out_dir)
 
 
 def domain_spread(ratios: pd.DataFrame, tokenizer: str, out_dir: Path, pooled: str) -> Chart:

@@ -423,3 +423,25 @@ def test_the_korean_rag_answer_in_the_readme_by_hand() -> None:
     assert row.input_tokens == pytest.approx(tin) and row.output_tokens == pytest.approx(tout)
     assert row.cost_per_month == pytest.approx((tin + tout) * 0.15 / 1e6 * krw * 2_000_000)
     assert f"{row.cost_per_month:,.0f}" == "1,619,986"  # the README's line
+
+
+def test_a_cut_answer_is_noted_and_taxed_on_the_content_delivered() -> None:
+    """400 English words out = 750 ja tokens on o200k_base, cut at a 600-token cap (80% of the
+    answer delivered). The English comparison prices the same 80%: 500 x 0.8 = 400 tokens, so the
+    tax is (150 x 0.15 + 600 x 0.6 - (100 x 0.15 + 400 x 0.6)) / 1e6, a third of the bill, not
+    the 18% a full English answer would suggest."""
+    df = cost(_wl(output={"english_words": 400}, output_cap_tokens=600, languages={"ja": 1.0}), ["gpt-4o-mini"], RATIOS)
+    r = df.iloc[0]
+    assert r.output_tokens == 600 and "answer cut at the 600-token output cap (80% of the content delivered)" in r.notes
+    ja, en = (150 * 0.15 + 600 * 0.6) / 1e6, (100 * 0.15 + 400 * 0.6) / 1e6
+    assert r.cost_per_request == pytest.approx(ja) and r.english_cost_per_request == pytest.approx(en)
+    assert r.language_tax_share == pytest.approx((ja - en) / ja)
+
+
+def test_a_request_over_the_context_window_is_not_priced() -> None:
+    """gpt-4o holds 128,000 tokens (genai-prices): 100,000 English words are 125,000 English tokens
+    (fits) but 187,500 Japanese ones (does not): the ja row is left out with the reason."""
+    assert load_rates().card("gpt-4o").context_window == 128_000
+    df = cost(_wl(input={"english_words": 100_000}, languages={"ja": 0.5, "en": 0.5}), ["gpt-4o", "gpt-4o-mini"], RATIOS)
+    assert set(df[df.model == "gpt-4o"].language) == {"en"}
+    assert df.attrs["skipped"]["gpt-4o (ja)"] == ("a request of 187,575 tokens exceeds its 128,000-token context window")

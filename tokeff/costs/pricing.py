@@ -12,7 +12,7 @@ token's rate once the prompt passes its threshold."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -257,9 +257,17 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
 
         minimum = book.cache_minimum(card.model)
         floor = minimum.tokens if minimum is not None else None
-        english = _priced(wl, conv, card, tok.id, ref, floor)
         for lang, share in wl.languages.items():
             rc = _priced(wl, conv, card, tok.id, lang, floor)
+            full = conv.tokens(wl.output, lang, tok.id, "output")
+            delivered = rc.output_tokens / full if full and rc.output_tokens < full else 1.0
+            english = _priced(wl, conv, card, tok.id, ref, floor, delivered)  # the same content as delivered
+            window = card.context_window
+            if window is not None and rc.input_tokens + rc.output_tokens + rc.reasoning_tokens > window:
+                skipped[f"{card.model} ({lang})"] = (
+                    f"a request of {rc.input_tokens + rc.output_tokens + rc.reasoning_tokens:,.0f} tokens exceeds its "
+                    f"{window:,}-token context window")
+                continue
             r = conv.row(lang, tok.id)
             per_request = rc.cost * float(rate)
             eng_per_request = english.cost * float(rate)
@@ -302,25 +310,32 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
 
 
 def _priced(wl: Workload, conv: Ratios, card: RateCard, tokenizer: str, lang: str,
-            cache_minimum: int | None = None) -> RequestCost:
+            cache_minimum: int | None = None, delivered: float = 1.0) -> RequestCost:
     """One request of the workload in `lang` on `card`'s model: the cached prefix is counted in
     its own language (`cached_language`, e.g. an English system prompt), the reasoning in
-    `reasoning_language` (default: the answer's)."""
+    `reasoning_language` (default: the answer's). An answer longer than `output_cap_tokens` is
+    cut there, noted with the share of the content delivered; `delivered` < 1 prices only that
+    share of the answer (the English comparison for a cut answer, so the tax compares like with
+    like)."""
     tin = conv.tokens(wl.input, lang, tokenizer, "input")
     cached = 0.0
     if wl.cached_share:
         prefix_lang = wl.cached_language or lang
         cached = wl.cached_share * conv.tokens(wl.input, prefix_lang, tokenizer, "cached_language")
         tin = (1 - wl.cached_share) * tin + cached
-    tout = conv.tokens(wl.output, lang, tokenizer, "output")
-    if wl.output_cap_tokens is not None:
-        tout = min(tout, wl.output_cap_tokens)
+    tout = conv.tokens(wl.output, lang, tokenizer, "output") * delivered
+    cut: tuple[str, ...] = ()
+    if wl.output_cap_tokens is not None and tout > wl.output_cap_tokens:
+        cut = (f"answer cut at the {wl.output_cap_tokens:,.0f}-token output cap "
+               f"({wl.output_cap_tokens / tout:.0%} of the content delivered)",)
+        tout = wl.output_cap_tokens
     reasoning = 0.0
     if wl.reasoning is not None:
         reasoning = conv.tokens(wl.reasoning, wl.reasoning_language or lang, tokenizer, "reasoning")
     writes = min(1.0, wl.cache_writes_per_month / wl.requests_per_month) if cached else 0.0
-    return request_cost(card, tin, tout, batch_share=wl.batch_share, cached_tokens=cached,
-                        cache_minimum=cache_minimum, write_share=writes, reasoning_tokens=reasoning)
+    rc = request_cost(card, tin, tout, batch_share=wl.batch_share, cached_tokens=cached,
+                      cache_minimum=cache_minimum, write_share=writes, reasoning_tokens=reasoning)
+    return replace(rc, notes=rc.notes + cut) if cut else rc
 
 
 def pivot_break_even(workload: Workload | str | Path, main: str, translator: str, language: str,

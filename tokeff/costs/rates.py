@@ -67,6 +67,7 @@ class RateCard:
     checked: date | None
     region: str | None = None
     tier: str | None = None
+    context_window: int | None = None
     resolved: str = ""
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -114,6 +115,8 @@ class ModelRow(BaseModel):
         default=None, description="the model's class in its provider's line-up: small/fast, mid, frontier")
     tokenizer: str | None
     region: str | None = None
+    context_window: int | None = Field(default=None, gt=0, description="input + output tokens a request may hold "
+                                       "(default: genai-prices' figure for genai rows)")
     currency: str = "USD"
     input: Decimal | None = Field(default=None, ge=0)
     output: Decimal | None = Field(default=None, ge=0)
@@ -224,7 +227,7 @@ def _prices_from_row(row: ModelRow) -> Prices:
 def _card_of(row: ModelRow, as_of: date) -> RateCard:
     name = row.name or row.id
     common = dict(model=row.id, name=name, provider=row.provider, tokenizer=row.tokenizer,
-                  region=row.region, tier=row.tier, notes=row.notes or "")
+                  region=row.region, tier=row.tier, context_window=row.context_window, notes=row.notes or "")
     if row.self_hosted is not None:
         sh = row.self_hosted
         prices = Prices(sh.per_mtok(sh.input_tokens_per_s), sh.per_mtok(sh.output_tokens_per_s))
@@ -233,12 +236,12 @@ def _card_of(row: ModelRow, as_of: date) -> RateCard:
                         extra={"gpu": sh.gpu, "gpus": sh.gpus, "usd_per_gpu_hour": str(sh.usd_per_gpu_hour)},
                         **common)  # type: ignore[arg-type]
     if row.genai_prices is not None:
-        std, batch, resolved, url = _from_genai_prices(row.genai_prices.model, row.genai_prices.provider, as_of)
+        std, batch, resolved, url, window = _from_genai_prices(row.genai_prices.model, row.genai_prices.provider, as_of)
         if row.batch_discount is not None:
             batch = std.scaled(1 - row.batch_discount)
         return RateCard(currency="USD", standard=std, batch=batch, origin="genai-prices",
-                        source=row.source or url, checked=as_of,
-                        extra={"genai_prices_model": resolved}, **common)  # type: ignore[arg-type]
+                        source=row.source or url, checked=as_of, extra={"genai_prices_model": resolved},
+                        **{**common, "context_window": row.context_window or window})  # type: ignore[arg-type]
     if row.input is None:
         raise UnpricedModelError(f"model {row.id!r} has no rate (no input/output, genai_prices or self_hosted)")
     std = _prices_from_row(row)
@@ -254,7 +257,7 @@ def genai_timestamp(as_of: date) -> datetime:
 
 
 @lru_cache(maxsize=256)
-def _from_genai_prices(model: str, provider: str, as_of: date) -> tuple[Prices, Prices | None, str, str]:
+def _from_genai_prices(model: str, provider: str, as_of: date) -> tuple[Prices, Prices | None, str, str, int | None]:
     """Standard and batch Prices of a model from genai-prices' offline snapshot."""
     from genai_prices import Usage, calc_price
 
@@ -274,7 +277,9 @@ def _from_genai_prices(model: str, provider: str, as_of: date) -> tuple[Prices, 
     standard = _prices_of(std.model_price)
     batch = _prices_of(bat.model_price)
     urls = getattr(std.provider, "pricing_urls", None) or []
-    return standard, (batch if batch != standard else None), std.model.id, (urls[0] if urls else "genai-prices")
+    window = getattr(std.model, "context_window", None)
+    return (standard, (batch if batch != standard else None), std.model.id, (urls[0] if urls else "genai-prices"),
+            int(window) if window else None)
 
 
 def _prices_of(mp: Any) -> Prices:
@@ -365,7 +370,7 @@ def compare_with_genai_prices(book: RateBook) -> list[dict[str, Any]]:
         if row.compare_genai is None or row.input is None:
             continue
         try:
-            theirs, _, resolved, _ = _from_genai_prices(row.compare_genai.model, row.compare_genai.provider, book.as_of)
+            theirs, _, resolved, _, _ = _from_genai_prices(row.compare_genai.model, row.compare_genai.provider, book.as_of)
         except UnpricedModelError as exc:
             out.append({"model": row.id, "ours": (row.input, row.output), "genai_prices": None, "agree": False,
                         "note": str(exc)})

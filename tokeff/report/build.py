@@ -269,6 +269,7 @@ def answer_rows(costs: pd.DataFrame, reference: str) -> list[dict[str, Any]]:
 
 
 BEYOND = "beyond-cjk"
+NO_MINOR_UNIT = {"JPY", "KRW", "VND", "IDR"}  # shown in whole units (ISO 4217 minor unit 0, or unused in practice)
 
 
 def _beyond_pool(loaded: list[Corpus], pooled: Corpus) -> Corpus | None:
@@ -335,6 +336,7 @@ def _context(ratios: pd.DataFrame, costs: pd.DataFrame, multipliers: pd.DataFram
         "beyond_corpora": next((c["pooled_from"] for c in manifest["corpora"] if c["name"] == BEYOND), []),
         "domain_table": domains.round(2).reset_index().to_dict("records"), "domain_languages": list(domains.columns),
         "costs": costs.to_dict("records"), "charts": chart_list,
+        "money": "{:,.0f}" if cur in NO_MINOR_UNIT else "{:,.2f}",
         "priced": list(dict.fromkeys(costs["model"])),
         "corpora": loaded, "unmeasured": unmeasured,
         "proxies": [t.id for t in toks if t.status != "exact"],

@@ -128,6 +128,8 @@ def test_proxy_check_command(tmp_path: Path) -> None:
 def test_models_command() -> None:
     res = runner.invoke(app, ["models"])
     assert res.exit_code == 0 and "gpt-4o-mini" in res.output and "rates per 1M tokens" in res.output
+    row = next(line for line in res.output.splitlines() if "gpt-4o-mini" in line)
+    assert "small" in row and "128,000" in row  # its tier and genai-prices' context window
 
 
 def test_an_unexpected_exception_is_one_line_and_a_trace_file(monkeypatch: pytest.MonkeyPatch) -> None:

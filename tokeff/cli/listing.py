@@ -110,17 +110,19 @@ def models_cmd(
 
     book = load_rates(rates)
     t = Table(title=f"Models in {book.source} (rates as of {book.as_of})")
-    for col in ("model", "provider", "tokenizer", "input", "output", "cached", "batch", "tiers", "currency", "from", "checked"):
-        t.add_column(col, justify="right" if col in ("input", "output", "cached") else "left")
+    for col in ("model", "provider", "tier", "tokenizer", "input", "output", "cached", "batch", "context", "price tiers",
+                "currency", "from", "checked"):
+        t.add_column(col, justify="right" if col in ("input", "output", "cached", "context") else "left")
     for mid in book:
         c = book.card(mid)
         s = c.standard
-        t.add_row(mid + (" *" if book.rows[mid].default else ""), c.provider, c.tokenizer or "(not public)",
+        t.add_row(mid + (" *" if book.rows[mid].default else ""), c.provider, c.tier or "-", c.tokenizer or "(not public)",
                   f"{s.input:.4g}", f"{s.output:.4g}", "-" if s.cached_input is None else f"{s.cached_input:.4g}",
-                  "yes" if c.batch else "-", ", ".join(f">{a:,}" for a, _ in s.tiers) or "-",
+                  "yes" if c.batch else "-", f"{c.context_window:,}" if c.context_window else "-",
+                  ", ".join(f">{a:,}" for a, _ in s.tiers) or "-",
                   c.currency, c.origin, c.checked.isoformat() if c.checked else "-")
     for alias, target in book.aliases.items():
-        t.add_row(f"{alias} -> {target}", "", "", "", "", "", "", "", "", "alias", "")
+        t.add_row(f"{alias} -> {target}", "", "", "", "", "", "", "", "", "", "", "alias", "")
     out.print(t)
     out.print("* default in `tokeff cost`; rates per 1M tokens")
 

@@ -169,6 +169,15 @@ def progress(label: str, total: int | None = None, *, bar: bool = True) -> Itera
         yield Bar(shown, shown.add_task(label, total=total))
 
 
+def read_stdin() -> str:
+    """Standard input as text, read as bytes so invalid UTF-8 is named like a file's; its last
+    line break dropped (echo adds one)."""
+    from tokeff.corpora.textio import decode_utf8
+
+    text = decode_utf8(sys.stdin.buffer.read(), "standard input")
+    return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
+
+
 def print_json(rows: pd.DataFrame | list[dict[str, Any]]) -> None:
     """Rows as one JSON list on standard output (floats with every digit, NaN as null), for `--json`."""
     import json

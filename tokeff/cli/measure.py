@@ -23,6 +23,7 @@ from tokeff.cli.base import (
     out,
     print_json,
     progress,
+    read_stdin,
     write_output,
 )
 from tokeff.errors import UsageError
@@ -150,11 +151,8 @@ def count_cmd(
         raise UsageError("give either TEXT or --file FILE")
     if file is not None:
         text = decode_utf8(file.read_bytes(), str(file))
-    elif text == "-":  # standard input, read as bytes so invalid UTF-8 is named like a file's
-        import sys
-
-        text = decode_utf8(sys.stdin.buffer.read(), "standard input")
-        text = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text  # echo's newline
+    elif text == "-":
+        text = read_stdin()
     assert text is not None
     t = Table()
     for col in ("tokenizer", "status", "tokens", "chars/token"):

@@ -11,7 +11,7 @@ from rich import box
 from rich.measure import Measurement
 from rich.table import Table
 
-from tokeff.cli.base import JsonOpt, app, check_outputs, err, out, out_option, print_json, write_output
+from tokeff.cli.base import JsonOpt, app, check_outputs, err, out, out_option, print_json, read_stdin, write_output
 from tokeff.errors import UsageError
 from tokeff.tokenizers.registry import load_registry
 
@@ -29,7 +29,7 @@ def cost_cmd(
     wide: Annotated[bool, typer.Option("--wide", help="Every column, whatever the terminal's width.")] = False,
 ) -> None:
     """Price a workload on each model, per language, with the language premium in money."""
-    from tokeff.costs.pricing import TIERS, cost, pivot_break_even
+    from tokeff.costs.pricing import TIERS, cheapest_per_tier, cost, pivot_break_even
     from tokeff.costs.workload import load_workload
 
     wl = load_workload(workload)
@@ -77,8 +77,8 @@ def cost_cmd(
                 out.print(f"note: {r['model']} ({r['language']}): {r['notes']}", highlight=False)
         out.print(f"premium CI, tokens, per-request cost, rates and their dates: --wide or --out (width {out.width})",
                   style="dim", highlight=False)
-    for language, part in table.groupby("language", sort=False):
-        best = part[part["tier_rank"] == 1].drop_duplicates("tier")
+    for language, part in cheapest_per_tier(table).groupby("language", sort=False):
+        best = part.drop_duplicates("tier")
         if best["tier"].nunique() > 1:
             out.print(f"cheapest per tier in {language!s}: " + "; ".join(
                 f"{b['tier'] or 'untiered'} {b['model']} {_money(b['cost_per_month'])} {cur}/month"
@@ -99,7 +99,7 @@ def _cost_table(rows: list[dict[str, Any]], growth: float, cur: str, title: str,
                 wide: bool) -> Table:
     """The cost table: every column (`wide`), or the ones that answer, with compact money."""
     def money(v: float) -> str:
-        return f"{v:,.2f}" if wide or abs(v) < 100 else f"{v:,.0f}"
+        return f"{v:,.2f}" if wide else _money(v)
 
     columns: list[tuple[str, bool, Callable[[dict[str, Any]], str]]] = [  # header, in the narrow view, cell
         ("language" if wide else "lang", True, lambda r: str(r["language"])),
@@ -144,11 +144,7 @@ def estimate_cmd(
     from tokeff.analysis.estimate import estimate
 
     if text == "-":
-        import sys
-
-        from tokeff.corpora.textio import decode_utf8
-
-        text = decode_utf8(sys.stdin.buffer.read(), "standard input").rstrip("\n")
+        text = read_stdin()
     table = estimate(text, model, language=language, corpus=corpus, currency=currency)
     if json_out:
         print_json(table)

@@ -44,7 +44,9 @@ def one_line_answer(report_dir: Path) -> str:
 
     reference = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))["reference"]
     costs = pd.read_csv(report_dir / "costs.csv", keep_default_na=False)
-    best = costs[(costs["tier_rank"] == 1) & (costs["language"] != reference)]
+    from tokeff.costs.pricing import cheapest_per_tier
+
+    best = cheapest_per_tier(costs, reference)
     parts = []
     for lang, part in best.groupby("language", sort=False):
         parts.append(f"{lang!s}: " + ", ".join(

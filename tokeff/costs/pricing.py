@@ -29,6 +29,7 @@ from tokeff.tokenizers.tokenizer import availability
 
 ALL = "all"  # `models=["all"]`: every model of the rates file whose tokenizer is here
 TIERS = ("small", "mid", "frontier")
+TIER_ORDER = {"small": 0, "mid": 1, "frontier": 2, "": 3}
 
 COST_COLUMNS = [
     "model", "name", "provider", "tier", "language", "share", "tokenizer", "tokenizer_status",
@@ -307,6 +308,16 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
     df.attrs["workload"] = wl.name
     df.attrs["skipped"] = skipped
     return df[COST_COLUMNS]
+
+
+def cheapest_per_tier(costs: pd.DataFrame, reference: str | None = None) -> pd.DataFrame:
+    """The rows of a cost table that are the cheapest of their tier in their language (ties
+    included), languages in the table's order and tiers small, mid, frontier; the reference
+    language's rows left out when it is given."""
+    best = costs[(costs["tier_rank"] == 1) & (costs["language"] != reference)]
+    order = {lang: i for i, lang in enumerate(dict.fromkeys(costs["language"]))}
+    key = [(order[lang], TIER_ORDER.get(str(t), 3)) for lang, t in zip(best["language"], best["tier"], strict=True)]
+    return best.iloc[sorted(range(len(best)), key=key.__getitem__)]
 
 
 def _priced(wl: Workload, conv: Ratios, card: RateCard, tokenizer: str, lang: str,

@@ -21,7 +21,7 @@ from tokeff.corpora.corpus import Corpus, pool
 from tokeff.corpora.languages import order_by_region, region_of
 from tokeff.corpora.loaders import load_corpora, resolve_spec, spec_path
 from tokeff.costs.fx import fx_path, load_fx
-from tokeff.costs.pricing import cost
+from tokeff.costs.pricing import cheapest_per_tier, cost
 from tokeff.costs.rates import load_rates
 from tokeff.costs.workload import Workload, load_workload, parse_workload
 from tokeff.errors import UsageError, WorkloadError
@@ -250,22 +250,14 @@ def _manifest(measured: list[Corpus], toks: list[Tokenizer], ratios: pd.DataFram
     }
 
 
-TIER_ORDER = {"small": 0, "mid": 1, "frontier": 2, "": 3}
-
-
 def answer_rows(costs: pd.DataFrame, reference: str) -> list[dict[str, Any]]:
     """The first screen's table: per language of the workload (its share of the requests) and
     tier, the cheapest model, its month, the same requests in English, and the language tax."""
-    rows = []
-    best = costs[(costs["tier_rank"] == 1) & (costs["language"] != reference)]
-    for r in best.to_dict("records"):
-        rows.append({"language": r["language"], "share": r["share"], "tier": r["tier"] or "-", "model": r["model"],
-                     "proxy": r["tokenizer_status"] != "exact", "month": r["cost_per_month"],
-                     "english": r["english_cost_per_month"], "tax": r["language_tax"],
-                     "tax_share": r["language_tax_share"], "premium": r["premium"], "low": r["premium_low"],
-                     "high": r["premium_high"], "tokenizer": r["tokenizer"]})
-    order = list(dict.fromkeys(costs["language"]))
-    return sorted(rows, key=lambda a: (order.index(a["language"]), TIER_ORDER.get(a["tier"], 3)))
+    return [{"language": r["language"], "share": r["share"], "tier": r["tier"] or "-", "model": r["model"],
+             "proxy": r["tokenizer_status"] != "exact", "month": r["cost_per_month"],
+             "english": r["english_cost_per_month"], "tax": r["language_tax"], "tax_share": r["language_tax_share"],
+             "premium": r["premium"], "low": r["premium_low"], "high": r["premium_high"], "tokenizer": r["tokenizer"]}
+            for r in cheapest_per_tier(costs, reference).to_dict("records")]
 
 
 BEYOND = "beyond-cjk"

@@ -62,8 +62,8 @@ def _parquet(d: Path, ja: list[object]) -> str:
     return "t.parquet"
 
 
-def _rates(d: Path, as_of: str) -> dict[str, str]:
-    text = (ROOT / "model_rates.yaml").read_text(encoding="utf-8")
+def _rates(d: Path, as_of: str, extra: str = "") -> dict[str, str]:
+    text = (ROOT / "model_rates.yaml").read_text(encoding="utf-8") + extra
     (d / "rates.yaml").write_text(re.sub(r"^as_of: .*$", f"as_of: {as_of}", text, count=1, flags=re.M),
                                   encoding="utf-8")
     return {"TOKEFF_RATES": str(d / "rates.yaml")}
@@ -144,6 +144,9 @@ CASES = [
     Case("text-file-named-parquet", lambda d: [*MEASURE, "-c", _tsv(d, "t.parquet")], ["not a readable Parquet file"]),
     Case("rates-as-of-1970", lambda d: ["models"], ["as_of 1970-01-01 is before model"], env=lambda d: _rates(d, "1970-01-01")),
     Case("rates-as-of-2099", lambda d: ["models"], ["as_of 2099-01-01 is in the future"], env=lambda d: _rates(d, "2099-01-01")),
+    Case("cost-unknown-tier", lambda d: ["cost", _workload(d, ""), "--tier", "huge"], ["use one of small, mid, frontier"]),
+    Case("rates-cache-minimum-for-an-unknown-model", lambda d: ["models"], ["cache_minimums names 'no-such-model'"],
+         env=lambda d: _rates(d, "2026-11-23", extra="  - {models: [no-such-model], tokens: 1024, source: x, checked: 2026-12-03}\n")),
     Case("workload-requests-true", lambda d: ["cost", _workload(d, "", requests="true"), "-m", "gpt-4o-mini"],
          ["requests_per_month", "valid number"]),
     Case("workload-too-large", lambda d: ["cost", _workload(d, "growth: 1.0e+300"), "-m", "gpt-4o-mini"],

@@ -234,7 +234,7 @@ def test_cost_cli(tmp_path: Path) -> None:
 
 
 def test_own_rows_against_genai_prices_lists_disagreements() -> None:
-    from tokeff.costs.rates import compare_with_genai_prices
+    from tokeff.costs.compare import compare_with_genai_prices
 
     rows = compare_with_genai_prices(load_rates())
     assert len(rows) >= 20
@@ -245,7 +245,12 @@ def test_own_rows_against_genai_prices_lists_disagreements() -> None:
     # OpenRouter (0.26/0.78), DashScope's own rate is 0.40/1.20.
     assert disagree["qwen-plus"]["ours"] == (Decimal("0.4"), Decimal("1.2"))
     assert disagree["qwen-plus"]["genai_prices"] == (Decimal("0.26"), Decimal("0.78"))
-    assert all(r["agree"] for r in rows if r["model"] in ("qwen-max", "kimi-k2.6", "glm-4.6"))
+    assert all(r["agree"] for r in rows if r["model"] in ("kimi-k2.6", "glm-4.6", "mistral-large-2512"))
+    # cache and batch fields are compared too: DashScope bills Qwen-Max's cache hit at 20% of input
+    # (0.32) and batch at half, where genai-prices' OpenRouter entry has 0.64 and no batch
+    qmax = disagree["qwen-max"]
+    assert qmax["differs"] == ["batch.cached_input", "batch.input", "batch.output", "cached_input"]
+    assert qmax["ours_all"]["batch.input"] == Decimal("1.6") / 2 and qmax["genai_prices_all"]["cached_input"] == Decimal("0.64")
 
 
 def test_latest_alias_never_resolves_silently_to_an_old_model() -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich import box
 from rich.measure import Measurement
@@ -83,6 +84,11 @@ def cost_cmd(
             out.print(f"cheapest per tier in {language!s}: " + "; ".join(
                 f"{b['tier'] or 'untiered'} {b['model']} {_money(b['cost_per_month'])} {cur}/month"
                 f" (language tax {b['language_tax_share']:.0%})" for b in best.to_dict('records')))
+    for life, part in table.groupby("lifecycle", sort=False):
+        if life != "current":
+            models = ", ".join(dict.fromkeys(part["model"]))
+            line = f"‡ {models}: {life}" + (", priced on request, not ranked" if str(life).startswith("retired") else "")
+            (err if str(life).startswith("retired") else out).print(line, style="yellow", highlight=False)
     for m, why in table.attrs.get("skipped", {}).items():
         err.print(f"[yellow]skipped {m}: {why}[/]", highlight=False)
     if wl.revenue_per_month:
@@ -103,9 +109,10 @@ def _cost_table(rows: list[dict[str, Any]], growth: float, cur: str, title: str,
 
     columns: list[tuple[str, bool, Callable[[dict[str, Any]], str]]] = [  # header, in the narrow view, cell
         ("language" if wide else "lang", True, lambda r: str(r["language"])),
-        ("rank" if wide else "#", True, lambda r: str(r["rank"])),
-        ("model", True, lambda r: str(r["model"])),
+        ("rank" if wide else "#", True, lambda r: "-" if pd.isna(r["rank"]) else str(r["rank"])),
+        ("model", True, lambda r: str(r["model"]) + ("" if wide or r["lifecycle"] == "current" else " ‡")),
         ("tier", False, lambda r: str(r["tier"])),
+        ("lifecycle", False, lambda r: str(r["lifecycle"])),
         ("tokenizer", False, lambda r: str(r["tokenizer"]) + ("" if r["tokenizer_status"] == "exact"
                                                               else f" ({r['tokenizer_status']})")),
         ("premium [95% CI]", False, lambda r: f"{r['premium']:.2f} [{r['premium_low']:.2f}, {r['premium_high']:.2f}]"),
@@ -123,7 +130,7 @@ def _cost_table(rows: list[dict[str, Any]], growth: float, cur: str, title: str,
     shown = [c for c in columns if (c[0] != "premium" if wide else c[1])]
     t = Table(title=title, caption=caption, box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD, padding=(0, 1))
     for name, _, _ in shown:
-        left = name in ("language", "lang", "model", "tier", "tokenizer", "rates", "notes")
+        left = name in ("language", "lang", "model", "tier", "lifecycle", "tokenizer", "rates", "notes")
         t.add_column(name, justify="left" if left else "right", no_wrap=True)
     for r in rows:
         t.add_row(*[cell(r) for _, _, cell in shown])

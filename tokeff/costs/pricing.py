@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import pandas as pd
 
 from tokeff.corpora.languages import normalize_language
 from tokeff.costs.fx import CurrencyError, Fx, load_fx
+from tokeff.costs.peak import peak_share
 from tokeff.costs.rates import Prices, RateBook, RateCard, UnpricedModelError, load_rates
 from tokeff.costs.workload import Size, Workload, WorkloadError, load_workload
 from tokeff.errors import LanguageError, TokeffError
@@ -32,12 +34,13 @@ TIERS = ("small", "mid", "frontier")
 TIER_ORDER = {"small": 0, "mid": 1, "frontier": 2, "": 3}
 
 COST_COLUMNS = [
-    "model", "name", "provider", "tier", "language", "share", "tokenizer", "tokenizer_status",
+    "model", "name", "provider", "tier", "lifecycle", "region", "language", "share", "tokenizer", "tokenizer_status",
     "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "premium", "premium_low", "premium_high",
     "cost_per_request", "english_cost_per_request", "cost_per_month", "english_cost_per_month", "language_tax",
     "language_tax_share",
     "cost_per_month_at_growth", "rank", "tier_rank", "model_cost_per_month", "gross_margin",
-    "currency", "fx_date", "rates_origin", "rates_source", "rates_checked", "ratio_source", "notes",
+    "currency", "fx_date", "rates_origin", "rates_source", "rates_checked", "lifecycle_source", "lifecycle_checked",
+    "ratio_source", "notes",
 ]
 
 
@@ -55,13 +58,14 @@ class RequestCost:
 
 def request_cost(card: RateCard, input_tokens: float, output_tokens: float, *, cached_share: float = 0.0,
                  batch_share: float = 0.0, cached_tokens: float | None = None, cache_minimum: int | None = None,
-                 write_share: float = 0.0, reasoning_tokens: float = 0.0) -> RequestCost:
+                 write_share: float = 0.0, reasoning_tokens: float = 0.0, peak_share: float = 0.0) -> RequestCost:
     """Price one request as the provider bills it. The prompt's size picks the rate tier; the
     cached prefix (`cached_tokens` of the input, default `input_tokens x cached_share`) is billed
     at the cache-read rate only when it reaches the provider's `cache_minimum`; a `write_share` of
     requests writes the prefix instead (cache-write rate, else the input rate, as OpenAI bills a
     miss); hidden `reasoning_tokens` are billed as output; `batch_share` of requests at batch
-    rates. Missing cache or batch rates fall back to the standard rate, noted."""
+    rates; `peak_share` of requests in the card's peak hours at its peak multiple. Missing cache or
+    batch rates fall back to the standard rate, noted."""
     notes: list[str] = []
     cached = input_tokens * cached_share if cached_tokens is None else cached_tokens
     if cached > 0 and cache_minimum is not None and cached < cache_minimum:
@@ -85,6 +89,9 @@ def request_cost(card: RateCard, input_tokens: float, output_tokens: float, *, c
         return (fresh * p.input + prefix + billed_out * p.output) / Decimal(1_000_000)
 
     standard = one(card.standard)
+    if card.peak is not None and peak_share > 0:
+        s = Decimal(str(peak_share))
+        standard = (1 - s) * standard + s * one(card.standard.scaled(card.peak.multiplier))
     if batch_share > 0:
         if card.batch is None:
             notes.append("no batch rate")
@@ -189,7 +196,8 @@ def ratio_table_for(workload: Workload, tokenizers: Sequence[str], ratios: pd.Da
 
 def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
          ratios: pd.DataFrame | str | Path | None = None, *, currency: str | None = None,
-         rates: RateBook | None = None, fx: Fx | None = None, tier: str | None = None) -> pd.DataFrame:
+         rates: RateBook | None = None, fx: Fx | None = None, tier: str | None = None,
+         on: date | None = None) -> pd.DataFrame:
     """One row per model x language of the workload's mix: tokens and cost per request, cost per
     month, the premium vs English on the same model and its cost ("language tax"), the rank of
     the model within the language (`rank`) and within its tier (`tier_rank`), and where every
@@ -198,11 +206,14 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
     `models`: ids, or ["all"] for every model; default: the rates file's defaults. Of the
     defaults and of `all`, a model whose tokenizer is not on this machine is skipped (listed with
     its reason in `df.attrs["skipped"]`); a model named explicitly must be priced or fail clearly.
-    `tier` keeps the models of one tier (small, mid, frontier)."""
+    `tier` keeps the models of one tier (small, mid, frontier). A model its provider has retired
+    by day `on` (default today) is never ranked: left out of the defaults and of `all` with the
+    reason, and when named it is priced with `rank` and `tier_rank` empty and a note; a deprecated
+    one is ranked with its retirement date in `lifecycle`."""
     wl = workload if isinstance(workload, Workload) else load_workload(workload)
     if not isinstance(workload, Workload):
         try:
-            return cost(wl, models, ratios, currency=currency, rates=rates, fx=fx, tier=tier)
+            return cost(wl, models, ratios, currency=currency, rates=rates, fx=fx, tier=tier, on=on)
         except TokeffError as exc:  # name the workload file as well as the field
             raise type(exc)(f"{workload}: {exc}") from exc
     book = rates or load_rates()
@@ -215,9 +226,18 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
         list(book) if every else book.defaults())
     cards: list[RateCard] = []
     skipped: dict[str, str] = {}  # a model of the defaults (or of `all`) that cannot be priced here, and why
+    day = on or date.today()
     for m in names:
         card = book.card(m)  # UnknownModelError / UnpricedModelError name the model
+        card = replace(card, lifecycle=book.lifecycle(m, day))
         if tier is not None and card.tier != tier:
+            continue
+        if card.region is not None and card.region != wl.region:
+            if not explicit:
+                skipped[m] = f"priced for region {card.region}; the workload's region is {wl.region}"
+                continue
+        if not explicit and card.lifecycle is not None and not card.lifecycle.ranked:
+            skipped[m] = card.lifecycle.why_not_ranked()
             continue
         if card.tokenizer is None:
             if not explicit:
@@ -259,10 +279,10 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
         minimum = book.cache_minimum(card.model)
         floor = minimum.tokens if minimum is not None else None
         for lang, share in wl.languages.items():
-            rc = _priced(wl, conv, card, tok.id, lang, floor)
+            rc = _priced(wl, conv, card, tok.id, lang, floor, on=day)
             full = conv.tokens(wl.output, lang, tok.id, "output")
             delivered = rc.output_tokens / full if full and rc.output_tokens < full else 1.0
-            english = _priced(wl, conv, card, tok.id, ref, floor, delivered)  # the same content as delivered
+            english = _priced(wl, conv, card, tok.id, ref, floor, delivered, on=day)  # the same content as delivered
             window = card.context_window
             if window is not None and rc.input_tokens + rc.output_tokens + rc.reasoning_tokens > window:
                 skipped[f"{card.model} ({lang})"] = (
@@ -274,8 +294,13 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
             eng_per_request = english.cost * float(rate)
             month = per_request * wl.requests_per_month * share
             eng_month = eng_per_request * wl.requests_per_month * share
+            life = card.lifecycle or book.lifecycle(card.model, day)
+            notes = rc.notes if life.ranked else (f"{life.label}: not ranked, priced on request", *rc.notes)
+            if card.region is not None and card.region != wl.region:
+                notes = (f"priced for region {card.region}, not the workload's {wl.region}", *notes)
             rows.append({
                 "model": card.model, "name": card.name, "provider": card.provider, "tier": card.tier or "",
+                "lifecycle": life.label, "region": card.region or "global",
                 "language": lang, "share": share,
                 "tokenizer": tok.id, "tokenizer_status": tok.status,
                 "input_tokens": rc.input_tokens, "output_tokens": rc.output_tokens,
@@ -289,13 +314,17 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
                 "currency": cur, "fx_date": fxr.date.isoformat() if cur != card.currency else "",
                 "rates_origin": card.origin, "rates_source": card.source,
                 "rates_checked": card.checked.isoformat() if card.checked else "",
-                "ratio_source": f"{where} ({r.signature})", "notes": "; ".join(rc.notes),
+                "lifecycle_source": life.source, "lifecycle_checked": life.checked.isoformat() if life.checked else "",
+                "ratio_source": f"{where} ({r.signature})", "notes": "; ".join(notes),
             })
     df = pd.DataFrame(rows)
     if df.empty:
         raise TokeffError("no models to price")
-    df["rank"] = df.groupby("language")["cost_per_request"].rank(method="min").astype(int)
-    df["tier_rank"] = df.groupby(["language", "tier"], dropna=False)["cost_per_request"].rank(method="min").astype(int)
+    ranked = ~df["lifecycle"].str.startswith("retired")  # a retired model is priced on request, never ranked
+    live = df[ranked]
+    df["rank"] = live.groupby("language")["cost_per_request"].rank(method="min").astype("Int64")
+    df["tier_rank"] = live.groupby(["language", "tier"], dropna=False)["cost_per_request"].rank(
+        method="min").astype("Int64")
     totals = df.groupby("model")["cost_per_month"].sum()
     df["model_cost_per_month"] = df["model"].map(totals)
     if wl.revenue_per_month is not None and wl.revenue_per_month > 0:
@@ -304,7 +333,8 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
         df["gross_margin"] = (revenue_cur - df["model_cost_per_month"]) / revenue_cur
     else:
         df["gross_margin"] = float("nan")
-    df = df.sort_values(["language", "rank", "model"], kind="stable").reset_index(drop=True)
+    df = df.sort_values(["language", "rank", "cost_per_request", "model"], kind="stable",
+                        na_position="last").reset_index(drop=True)
     df.attrs["workload"] = wl.name
     df.attrs["skipped"] = skipped
     return df[COST_COLUMNS]
@@ -314,14 +344,15 @@ def cheapest_per_tier(costs: pd.DataFrame, reference: str | None = None) -> pd.D
     """The rows of a cost table that are the cheapest of their tier in their language (ties
     included), languages in the table's order and tiers small, mid, frontier; the reference
     language's rows left out when it is given."""
-    best = costs[(costs["tier_rank"] == 1) & (costs["language"] != reference)]
+    first = costs["tier_rank"].eq(1).fillna(False).astype(bool)  # a retired model has no rank
+    best = costs[first & (costs["language"] != reference)]
     order = {lang: i for i, lang in enumerate(dict.fromkeys(costs["language"]))}
     key = [(order[lang], TIER_ORDER.get(str(t), 3)) for lang, t in zip(best["language"], best["tier"], strict=True)]
     return best.iloc[sorted(range(len(best)), key=key.__getitem__)]
 
 
 def _priced(wl: Workload, conv: Ratios, card: RateCard, tokenizer: str, lang: str,
-            cache_minimum: int | None = None, delivered: float = 1.0) -> RequestCost:
+            cache_minimum: int | None = None, delivered: float = 1.0, on: date | None = None) -> RequestCost:
     """One request of the workload in `lang` on `card`'s model: the cached prefix is counted in
     its own language (`cached_language`, e.g. an English system prompt), the reasoning in
     `reasoning_language` (default: the answer's). An answer longer than `output_cap_tokens` is
@@ -344,9 +375,15 @@ def _priced(wl: Workload, conv: Ratios, card: RateCard, tokenizer: str, lang: st
     if wl.reasoning is not None:
         reasoning = conv.tokens(wl.reasoning, wl.reasoning_language or lang, tokenizer, "reasoning")
     writes = min(1.0, wl.cache_writes_per_month / wl.requests_per_month) if cached else 0.0
+    peak: tuple[str, ...] = ()
+    at_peak = 0.0
+    if card.peak is not None:
+        at_peak = peak_share(card.peak, wl.traffic, on or date.today())
+        when = wl.traffic.describe() if wl.traffic else "traffic spread evenly over the week; set `traffic:`"
+        peak = (f"{at_peak:.0%} of requests in peak hours ({card.peak.label}; {when})",)
     rc = request_cost(card, tin, tout, batch_share=wl.batch_share, cached_tokens=cached,
-                      cache_minimum=cache_minimum, write_share=writes, reasoning_tokens=reasoning)
-    return replace(rc, notes=rc.notes + cut) if cut else rc
+                      cache_minimum=cache_minimum, write_share=writes, reasoning_tokens=reasoning, peak_share=at_peak)
+    return replace(rc, notes=rc.notes + cut + peak) if cut or peak else rc
 
 
 def pivot_break_even(workload: Workload | str | Path, main: str, translator: str, language: str,

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tokeff._util.paths import data_path
 from tokeff._util.yamlio import read_yaml
+from tokeff.costs.lifecycle import Lifecycle, LifecycleEntry, index_lifecycles, lifecycle_of
+from tokeff.costs.peak import Peak, PeakRow
 from tokeff.errors import RatesError, UnknownModelError, UnpricedModelError
 
 MTOK = Decimal(1_000_000)
@@ -71,6 +73,8 @@ class RateCard:
     resolved: str = ""
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    lifecycle: Lifecycle | None = None
+    peak: Peak | None = None
 
 
 class TierRow(BaseModel):
@@ -127,6 +131,7 @@ class ModelRow(BaseModel):
     genai_prices: GenaiRef | None = None
     compare_genai: GenaiRef | None = Field(default=None, description="genai-prices' entry for the same model, to cross-check own rows")
     self_hosted: SelfHosted | None = None
+    peak: PeakRow | None = Field(default=None, description="hours (UTC) billed at a multiple of the rates")
     source: str | None = None
     checked: date | None = None
     via: str | None = None
@@ -171,6 +176,7 @@ class RatesFile(BaseModel):
     models: list[ModelRow]
     aliases: dict[str, str] = Field(default_factory=dict)
     cache_minimums: list[CacheMinimum] = Field(default_factory=list)
+    lifecycles: list[LifecycleEntry] = Field(default_factory=list)
 
 
 @dataclass
@@ -182,6 +188,11 @@ class RateBook:
     as_of: date
     source: str
     cache_minimums: list[CacheMinimum] = field(default_factory=list)
+    lifecycles: dict[str, LifecycleEntry] = field(default_factory=dict)
+
+    def lifecycle(self, model: str, on: date | None = None) -> Lifecycle:
+        """Whether the provider serves `model` on day `on` (default today), and who says so."""
+        return lifecycle_of(self.lifecycles.get(self.resolve_id(model)), on or date.today())
 
     def cache_minimum(self, model: str) -> CacheMinimum | None:
         """The minimum cacheable prefix of a model (its own entry first, then its provider's)."""
@@ -208,10 +219,11 @@ class RateBook:
             close = difflib.get_close_matches(model, [*self.rows, *self.aliases], n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise UnknownModelError(f"unknown model {model!r}: not in {self.source}{hint} (see `tokeff models`)")
-        card = _card_of(row, self.as_of)
+        card = replace(_card_of(row, self.as_of), lifecycle=self.lifecycle(mid))
         return replace(card, resolved=mid) if mid != model else card
 
     def defaults(self) -> list[str]:
+        """The models a plain `tokeff cost` compares (it leaves out, with the reason, any its provider has retired)."""
         return [r.id for r in self.rows.values() if r.default]
 
     def __iter__(self):  # type: ignore[no-untyped-def]
@@ -227,7 +239,8 @@ def _prices_from_row(row: ModelRow) -> Prices:
 def _card_of(row: ModelRow, as_of: date) -> RateCard:
     name = row.name or row.id
     common = dict(model=row.id, name=name, provider=row.provider, tokenizer=row.tokenizer,
-                  region=row.region, tier=row.tier, context_window=row.context_window, notes=row.notes or "")
+                  region=row.region, tier=row.tier, context_window=row.context_window, notes=row.notes or "",
+                  peak=Peak.of(row.peak) if row.peak else None)
     if row.self_hosted is not None:
         sh = row.self_hosted
         prices = Prices(sh.per_mtok(sh.input_tokens_per_s), sh.per_mtok(sh.output_tokens_per_s))
@@ -240,7 +253,8 @@ def _card_of(row: ModelRow, as_of: date) -> RateCard:
         if row.batch_discount is not None:
             batch = std.scaled(1 - row.batch_discount)
         return RateCard(currency="USD", standard=std, batch=batch, origin="genai-prices",
-                        source=row.source or url, checked=as_of, extra={"genai_prices_model": resolved},
+                        source=row.source or f"genai-prices {_genai_version()}: {url}", checked=row.checked,
+                        extra={"genai_prices_model": resolved},
                         **{**common, "context_window": row.context_window or window})  # type: ignore[arg-type]
     if row.input is None:
         raise UnpricedModelError(f"model {row.id!r} has no rate (no input/output, genai_prices or self_hosted)")
@@ -248,6 +262,13 @@ def _card_of(row: ModelRow, as_of: date) -> RateCard:
     batch = std.scaled(1 - row.batch_discount) if row.batch_discount is not None else None
     return RateCard(currency=row.currency, standard=std, batch=batch, origin="tokeff",
                     source=row.source or "", checked=row.checked, **common)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=1)
+def _genai_version() -> str:
+    from importlib.metadata import version
+
+    return version("genai-prices")
 
 
 def genai_timestamp(as_of: date) -> datetime:
@@ -346,7 +367,14 @@ def _load(path: str) -> RateBook:
     unknown = [m for c in top.cache_minimums for m in c.models if m not in rows]
     if unknown:
         raise RatesError(f"{path}: cache_minimums names {unknown[0]!r}, which has no row")
-    return RateBook(rows, dict(top.aliases), top.as_of, path, list(top.cache_minimums))
+    try:
+        lifecycles = index_lifecycles(top.lifecycles, set(rows), path)
+    except ValueError as exc:
+        raise RatesError(str(exc)) from exc
+    future = [e for e in top.lifecycles if e.checked > date.today()]
+    if future:
+        raise RatesError(f"{path}: lifecycle of {future[0].models[0]!r} checked {future[0].checked}, in the future")
+    return RateBook(rows, dict(top.aliases), top.as_of, path, list(top.cache_minimums), lifecycles)
 
 
 def _check_coverage(as_of: date, rows: dict[str, ModelRow], path: str) -> None:
@@ -360,22 +388,3 @@ def _check_coverage(as_of: date, rows: dict[str, ModelRow], path: str) -> None:
         raise RatesError(f"{path}: as_of {as_of} is before model {late[-1].id!r}'s rates were checked "
                          f"({late[-1].checked}), so its rates at that date are not known; set as_of on or after "
                          f"{late[-1].checked}")
-
-
-def compare_with_genai_prices(book: RateBook) -> list[dict[str, Any]]:
-    """Own rows next to what genai-prices says for the same model (`compare_genai`): one dict per
-    model with both input/output rates and whether they agree."""
-    out = []
-    for row in book.rows.values():
-        if row.compare_genai is None or row.input is None:
-            continue
-        try:
-            theirs, _, resolved, _, _ = _from_genai_prices(row.compare_genai.model, row.compare_genai.provider, book.as_of)
-        except UnpricedModelError as exc:
-            out.append({"model": row.id, "ours": (row.input, row.output), "genai_prices": None, "agree": False,
-                        "note": str(exc)})
-            continue
-        agree = (theirs.input, theirs.output) == (row.input, row.output)
-        out.append({"model": row.id, "ours": (row.input, row.output), "genai_prices": (theirs.input, theirs.output),
-                    "genai_prices_entry": f"{row.compare_genai.provider}/{resolved}", "agree": agree})
-    return out

@@ -15,6 +15,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
 from tokeff._util.yamlio import first_error, read_yaml
+from tokeff.costs.peak import Traffic
 from tokeff.corpora.languages import normalize_language
 from tokeff.errors import WorkloadError
 
@@ -81,6 +82,9 @@ class Workload(BaseModel):
     languages: dict[str, Annotated[float, Strict()]] = Field(default_factory=lambda: {"en": 1.0}, description="language mix")
     growth: float = Field(strict=True, default=1.0, gt=0, le=1e6, description="volume multiplier for the what-if column")
     revenue_per_month: float | None = Field(strict=True, default=None, ge=0, le=1e15)
+    traffic: Traffic | None = Field(default=None, description="when requests are sent (picks peak/off-peak rates)")
+    region: str = Field(default="international", description="where the models are called: rows priced for "
+                        "another region (e.g. cn-mainland list prices in CNY) are left out")
     currency: str = "USD"
 
     @field_validator("languages")

@@ -24,7 +24,7 @@ def _flat(p: Prices | None, prefix: str = "") -> dict[str, Decimal | None]:
 def compare_with_genai_prices(book: RateBook) -> list[dict[str, Any]]:
     """Own rows next to what genai-prices says for the same model (`compare_genai`): one dict per
     model with both input/output rates and whether they agree."""
-    out = []
+    out: list[dict[str, Any]] = []
     for row in book.rows.values():
         if row.compare_genai is None or row.input is None:
             continue

@@ -8,8 +8,8 @@ day of the run, so a rates file checked last month does not rank a model that re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import datetime as dt
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator

@@ -15,8 +15,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
 from tokeff._util.yamlio import first_error, read_yaml
-from tokeff.costs.peak import Traffic
 from tokeff.corpora.languages import normalize_language
+from tokeff.costs.peak import Traffic
 from tokeff.errors import WorkloadError
 
 # Bounds that no real workload reaches; above them a cost overflows into infinity. Numbers are

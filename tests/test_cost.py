@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from tokeff.cli import app
 from tokeff.costs.fx import CurrencyError, Fx, load_fx
-from tokeff.costs.pricing import cost, pivot_break_even, request_cost
+from tokeff.costs.pivot import pivot_break_even
+from tokeff.costs.pricing import cost, request_cost
 from tokeff.costs.rates import Prices, RateBook, RateCard, UnknownModelError, UnpricedModelError, _load, load_rates
 from tokeff.costs.workload import Workload, WorkloadError, load_workload, parse_workload
 from tokeff.errors import LanguageError

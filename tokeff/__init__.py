@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from tokeff.corpora.corpus import Corpus
     from tokeff.corpora.languages import normalize_language
     from tokeff.corpora.loaders import load_corpus, shipped_corpora
-    from tokeff.costs.pricing import cost, pivot_break_even
+    from tokeff.costs.pivot import pivot_break_even
+    from tokeff.costs.pricing import cost
     from tokeff.study.counting import count_segments, count_texts
     from tokeff.study.run import measure, summarize
     from tokeff.tokenizers.registry import load_registry
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "Corpus": "tokeff.corpora.corpus", "normalize_language": "tokeff.corpora.languages",
     "load_corpus": "tokeff.corpora.loaders", "shipped_corpora": "tokeff.corpora.loaders",
-    "cost": "tokeff.costs.pricing", "pivot_break_even": "tokeff.costs.pricing",
+    "cost": "tokeff.costs.pricing", "pivot_break_even": "tokeff.costs.pivot",
     "count_segments": "tokeff.study.counting", "count_texts": "tokeff.study.counting",
     "measure": "tokeff.study.run", "summarize": "tokeff.study.run",
     "load_registry": "tokeff.tokenizers.registry",

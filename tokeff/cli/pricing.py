@@ -30,7 +30,8 @@ def cost_cmd(
     wide: Annotated[bool, typer.Option("--wide", help="Every column, whatever the terminal's width.")] = False,
 ) -> None:
     """Price a workload on each model, per language, with the language premium in money."""
-    from tokeff.costs.pricing import TIERS, cheapest_per_tier, cost, pivot_break_even
+    from tokeff.costs.pivot import pivot_break_even
+    from tokeff.costs.pricing import TIERS, cheapest_per_tier, cost
     from tokeff.costs.workload import load_workload
 
     wl = load_workload(workload)

@@ -156,3 +156,14 @@ def test_shipped_deepseek_rows_bill_peak_hours() -> None:
 
 def _deepseek_ratios() -> pd.DataFrame:
     return RATIOS.assign(tokenizer="deepseek-v4")
+
+
+def test_costs_csv_rounds_money_to_the_minor_unit_and_tokens_to_integers() -> None:
+    from tokeff.costs.money import for_export
+
+    df = pd.DataFrame({"currency": ["KRW", "USD"], "cost_per_month": [1619985.6, 12.345], "language_tax": [-0.5, 0.004],
+                       "cost_per_request": [0.81, 0.0000123], "input_tokens": [150.4, 2999.5]})
+    out = for_export(df)
+    assert list(out.cost_per_month) == [1619986.0, 12.35] and list(out.language_tax) == [-0.0, 0.0]
+    assert list(out.cost_per_request) == [0.81, 0.0000123]  # a request costs a fraction of a cent: kept
+    assert list(out.input_tokens) == [150, 3000] and str(out.input_tokens.dtype) == "Int64"

@@ -30,6 +30,7 @@ def cost_cmd(
     wide: Annotated[bool, typer.Option("--wide", help="Every column, whatever the terminal's width.")] = False,
 ) -> None:
     """Price a workload on each model, per language, with the language premium in money."""
+    from tokeff.costs.money import for_export
     from tokeff.costs.pivot import pivot_break_even
     from tokeff.costs.pricing import TIERS, cheapest_per_tier, cost
     from tokeff.costs.workload import load_workload
@@ -55,7 +56,7 @@ def cost_cmd(
             for lang in wl.languages:
                 if lang != "en":
                     pivots.append(pivot_break_even(wl, str(m), pivot_via, lang, ratios_used))
-    write_output(table, out_file)
+    write_output(for_export(table), out_file)
     if json_out:
         print_json(table)
         return

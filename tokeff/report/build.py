@@ -21,6 +21,7 @@ from tokeff.corpora.corpus import Corpus, pool
 from tokeff.corpora.languages import order_by_region, region_of
 from tokeff.corpora.loaders import load_corpora, resolve_spec, spec_path
 from tokeff.costs.fx import fx_path, load_fx
+from tokeff.costs.money import NO_MINOR_UNIT, for_export
 from tokeff.costs.pricing import cheapest_per_tier, cost
 from tokeff.costs.rates import load_rates
 from tokeff.costs.workload import Workload, load_workload, parse_workload
@@ -79,6 +80,9 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     cards, unavailable = [], {}
     for m in model_ids:
         card = book.card(m)
+        if not models and card.lifecycle is not None and not card.lifecycle.ranked:
+            unavailable[card.model] = card.lifecycle.why_not_ranked()
+            continue
         tok_id = registry.get(card.tokenizer).id if card.tokenizer else None
         if not models and asked is not None and tok_id not in asked:
             continue  # `-t A -t B` measures exactly those: the default models priced are the ones they serve
@@ -138,7 +142,8 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     ratios = run_study(measured, toks, reference=reference, n_resamples=n_resamples, seed=seed,
                        cache=CountCache() if cache else None, progress=counted).table
     priced = [c.model for c in cards if c.tokenizer]
-    costs = cost(wl, priced, ratios, rates=book, fx=fx)
+    priced_on = datetime.now(UTC).date()
+    costs = cost(wl, priced, ratios, rates=book, fx=fx, on=priced_on)
     unmeasured = [f"{c.model} (its vocabulary is not public and no proxy is registered)" for c in cards if not c.tokenizer]
     unmeasured += [f"{m} ({why})" for m, why in unavailable.items()]
 
@@ -162,12 +167,13 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
             first = f"{toks[0].id} †" if toks[0].id in proxy else toks[0].id
             chart_list.append(charts.domain_spread(marked, first, tmp, pooled_name))
         multipliers = _multipliers(ratios, headline, costs)
-        manifest = _manifest(measured, toks, ratios, wl, model_ids, priced, book, fx, reference, n_resamples, seed, specs)
+        manifest = _manifest(measured, toks, ratios, wl, model_ids, priced, book, fx, reference, n_resamples, seed, specs,
+                         priced_on)
         step("writing files", total, total)
         write_table(ratios, tmp / "ratios.csv")
         write_table(ratios, tmp / "ratios.parquet")
         write_table(ratios, tmp / "ratios.json")
-        write_table(costs, tmp / "costs.csv")
+        write_table(for_export(costs), tmp / "costs.csv")
         write_table(multipliers, tmp / "multipliers.csv")
         write_table(multipliers, tmp / "multipliers.json")
         write_workbook(tmp / "costs.xlsx", costs, multipliers, wl, book, fx)
@@ -202,16 +208,16 @@ def _escape_markdown(value: Any) -> Any:
 
 def _multipliers(ratios: pd.DataFrame, corpus: str, costs: pd.DataFrame) -> pd.DataFrame:
     """One row per priced model and language of the headline corpus (beyond-cjk languages too):
-    the model's provider, tier, tokenizer and its status (exact, proxy, api), the premium with its
+    the model's provider, tier, lifecycle, tokenizer and its status (exact, proxy, api), the premium with its
     CI and tokens per 1,000 English words. The table a spreadsheet looks a model up in."""
-    models = costs[["model", "provider", "tier", "tokenizer", "tokenizer_status"]].drop_duplicates("model")
+    models = costs[["model", "provider", "tier", "lifecycle", "tokenizer", "tokenizer_status"]].drop_duplicates("model")
     rows = ratios[ratios["corpus"].isin([corpus, BEYOND])]
     rows = rows[~(rows["corpus"].eq(BEYOND) & rows["language"].isin(set(rows.loc[rows["corpus"] == corpus, "language"])))]
     merged = models.merge(rows, on="tokenizer", how="inner")
     out = pd.DataFrame({
         "schema_version": SCHEMA_VERSION,
         "model": merged["model"], "provider": merged["provider"], "tier": merged["tier"],
-        "tokenizer": merged["tokenizer"], "status": merged["tokenizer_status"],
+        "lifecycle": merged["lifecycle"], "tokenizer": merged["tokenizer"], "status": merged["tokenizer_status"],
         "corpus": merged["corpus"], "language": merged["language"], "reference": merged["reference"],
         "premium": merged["premium"].round(4), "premium_low": merged["premium_low"].round(4),
         "premium_high": merged["premium_high"].round(4),
@@ -223,7 +229,7 @@ def _multipliers(ratios: pd.DataFrame, corpus: str, costs: pd.DataFrame) -> pd.D
 
 def _manifest(measured: list[Corpus], toks: list[Tokenizer], ratios: pd.DataFrame, wl: Workload,
               models: list[str], priced: list[str], book: Any, fx: Any, reference: str, n_resamples: int, seed: int,
-              specs: list[str]) -> dict[str, Any]:
+              specs: list[str], priced_on: Any) -> dict[str, Any]:
     import genai_prices
 
     return {
@@ -243,7 +249,7 @@ def _manifest(measured: list[Corpus], toks: list[Tokenizer], ratios: pd.DataFram
                        for t in toks],
         "rates": {"file": Path(book.source).name, "path": book.source, "sha256": sha256(Path(book.source)),
                   "as_of": book.as_of.isoformat(), "genai_prices_version": genai_prices.__version__, "models": models,
-                  "priced": priced},
+                  "priced": priced, "priced_on": priced_on.isoformat()},
         "fx": {"date": fx.date.isoformat(), "source": fx.source, "path": str(fx_path()), "sha256": sha256(fx_path())},
         "workload": wl.model_dump(mode="json"),
         "rows": len(ratios),
@@ -261,7 +267,6 @@ def answer_rows(costs: pd.DataFrame, reference: str) -> list[dict[str, Any]]:
 
 
 BEYOND = "beyond-cjk"
-NO_MINOR_UNIT = {"JPY", "KRW", "VND", "IDR"}  # shown in whole units (ISO 4217 minor unit 0, or unused in practice)
 
 
 def _beyond_pool(loaded: list[Corpus], pooled: Corpus) -> Corpus | None:

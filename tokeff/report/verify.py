@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,7 @@ def _costs_agree(d: Path, manifest: dict[str, Any], ratios: pd.DataFrame) -> lis
     """Recompute the cost table from the recomputed ratios and the manifest's workload, models,
     rates and FX (the files the report used, if unchanged) and compare it with costs.csv."""
     from tokeff.costs.fx import load_fx
+    from tokeff.costs.money import for_export
     from tokeff.costs.pricing import cost
     from tokeff.costs.rates import load_rates
     from tokeff.costs.workload import parse_workload
@@ -118,8 +120,9 @@ def _costs_agree(d: Path, manifest: dict[str, Any], ratios: pd.DataFrame) -> lis
     if not (d / "costs.csv").is_file():
         return diffs
     wl = parse_workload(manifest["workload"], f"{d / MANIFEST} (workload)")
-    fresh = cost(wl, manifest["rates"]["priced"], ratios, rates=load_rates(manifest["rates"]["path"]),
-                 fx=load_fx(manifest["fx"]["path"]))
+    on = manifest["rates"].get("priced_on")  # lifecycles as they were on the day the report was built
+    fresh = for_export(cost(wl, manifest["rates"]["priced"], ratios, rates=load_rates(manifest["rates"]["path"]),
+                            fx=load_fx(manifest["fx"]["path"]), on=date.fromisoformat(on) if on else None))
     saved = _read_csv(d / "costs.csv")
     if list(saved.columns) != list(fresh.columns) or len(saved) != len(fresh):
         return [f"costs.csv: {len(saved)} rows x {len(saved.columns)} columns, recomputed {len(fresh)} x {len(fresh.columns)}"]

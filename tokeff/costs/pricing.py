@@ -226,6 +226,10 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
     cards: list[RateCard] = []
     skipped: dict[str, str] = {}  # a model of the defaults (or of `all`) that cannot be priced here, and why
     day = on or date.today()
+    regions = {"international"} | {r.region for r in book.rows.values() if r.region}
+    if wl.region not in regions:
+        raise WorkloadError(f"region: {wl.region!r} is not a region the rates file prices "
+                            f"({', '.join(sorted(regions))})")
     for m in names:
         card = book.card(m)  # UnknownModelError / UnpricedModelError name the model
         card = replace(card, lifecycle=book.lifecycle(m, day))

@@ -260,6 +260,7 @@ def answer_rows(costs: pd.DataFrame, reference: str) -> list[dict[str, Any]]:
     """The first screen's table: per language of the workload (its share of the requests) and
     tier, the cheapest model, its month, the same requests in English, and the language tax."""
     return [{"language": r["language"], "share": r["share"], "tier": r["tier"] or "-", "model": r["model"],
+             "lifecycle": r["lifecycle"],
              "proxy": r["tokenizer_status"] != "exact", "month": r["cost_per_month"],
              "english": r["english_cost_per_month"], "tax": r["language_tax"], "tax_share": r["language_tax_share"],
              "premium": r["premium"], "low": r["premium_low"], "high": r["premium_high"], "tokenizer": r["tokenizer"]}

@@ -347,7 +347,7 @@ def cheapest_per_tier(costs: pd.DataFrame, reference: str | None = None) -> pd.D
     """The rows of a cost table that are the cheapest of their tier in their language (ties
     included), languages in the table's order and tiers small, mid, frontier; the reference
     language's rows left out when it is given."""
-    first = costs["tier_rank"].eq(1).fillna(False).astype(bool)  # a retired model has no rank
+    first = pd.to_numeric(costs["tier_rank"], errors="coerce").eq(1).fillna(False).astype(bool)  # retired: no rank
     best = costs[first & (costs["language"] != reference)]
     order = {lang: i for i, lang in enumerate(dict.fromkeys(costs["language"]))}
     key = [(order[lang], TIER_ORDER.get(str(t), 3)) for lang, t in zip(best["language"], best["tier"], strict=True)]

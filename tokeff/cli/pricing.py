@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 from rich import box
 from rich.measure import Measurement
@@ -90,11 +89,14 @@ def cost_cmd(
                 f" (language tax {b['language_tax_share']:.0%})" for b in best.to_dict('records')))
     for life, part in table.groupby("lifecycle", sort=False):
         if life != "current":
-            models = ", ".join(dict.fromkeys(part["model"]))
-            line = f"‡ {models}: {life}" + (", priced on request, not ranked" if str(life).startswith("retired") else "")
+            names = ", ".join(dict.fromkeys(part["model"]))
+            line = f"‡ {names}: {life}" + (", priced on request, not ranked" if str(life).startswith("retired") else "")
             (err if str(life).startswith("retired") else out).print(line, style="yellow", highlight=False)
+    by_reason: dict[str, list[str]] = {}
     for m, why in table.attrs.get("skipped", {}).items():
-        err.print(f"[yellow]skipped {m}: {why}[/]", highlight=False)
+        by_reason.setdefault(why, []).append(m)
+    for why, models in by_reason.items():  # one line per reason, the models it applies to
+        err.print(f"skipped {', '.join(models)}: {why}", style="yellow", highlight=False)
     if wl.revenue_per_month:
         margins = table.drop_duplicates("model")[["model", "model_cost_per_month", "gross_margin"]]
         out.print("gross margin at " + f"{wl.revenue_per_month:,.0f} {wl.currency}/month revenue: "
@@ -105,6 +107,14 @@ def cost_cmd(
                   f"(USD/request direct {p['direct_cost_per_request']:.5f}, pivot {p['pivot_cost_per_request']:.5f})")
 
 
+def _rank(v: Any) -> str:
+    """A rank, or `-` for a model that is not ranked (retired; pandas' NA, or NaN)."""
+    try:
+        return str(int(v))
+    except (TypeError, ValueError):
+        return "-"
+
+
 def _cost_table(rows: list[dict[str, Any]], growth: float, cur: str, title: str, caption: str, *,
                 wide: bool) -> Table:
     """The cost table: every column (`wide`), or the ones that answer, with compact money."""
@@ -113,8 +123,8 @@ def _cost_table(rows: list[dict[str, Any]], growth: float, cur: str, title: str,
 
     columns: list[tuple[str, bool, Callable[[dict[str, Any]], str]]] = [  # header, in the narrow view, cell
         ("language" if wide else "lang", True, lambda r: str(r["language"])),
-        ("rank" if wide else "#", True, lambda r: "-" if pd.isna(r["rank"]) else str(r["rank"])),
-        ("model", True, lambda r: str(r["model"]) + ("" if wide or r["lifecycle"] == "current" else " ‡")),
+        ("rank" if wide else "#", True, lambda r: _rank(r["rank"])),
+        ("model", True, lambda r: str(r["model"]) + ("" if wide or r["lifecycle"] == "current" else "‡")),
         ("tier", False, lambda r: str(r["tier"])),
         ("lifecycle", False, lambda r: str(r["lifecycle"])),
         ("tokenizer", False, lambda r: str(r["tokenizer"]) + ("" if r["tokenizer_status"] == "exact"

@@ -28,6 +28,7 @@ class LifecycleEntry(BaseModel):
     replacement: str | None = None
     source: str = Field(min_length=1)
     checked: dt.date
+    notes: str | None = Field(default=None, description="what the source says, and how sure that is")
 
     @model_validator(mode="after")
     def _dated(self) -> LifecycleEntry:
@@ -70,12 +71,15 @@ UNKNOWN = Lifecycle("current", None, None, "", None)
 
 
 def lifecycle_of(entry: LifecycleEntry | None, on: dt.date) -> Lifecycle:
-    """The state `entry` gives a model on day `on` (a deprecation past its date is a retirement)."""
+    """The state `entry` gives a model on day `on`: a deprecation past its date is a retirement,
+    and a retired model was deprecated on the days before its shutdown."""
     if entry is None:
         return UNKNOWN
     state: State = entry.status
     if state == "deprecated" and entry.date is not None and entry.date <= on:
         state = "retired"
+    elif state == "retired" and entry.date is not None and on < entry.date:
+        state = "deprecated"  # priced as of a day before it was shut down
     return Lifecycle(state, entry.date, entry.replacement, entry.source, entry.checked)
 
 

@@ -74,9 +74,9 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     check_target(out, force)
     book = load_rates()
     fx = load_fx()
-    model_ids = list(models) if models else book.defaults()
     registry = load_registry()
     asked = {registry.get(t).id for t in tokenizers} if tokenizers else None
+    model_ids = list(models) if models else _default_models(book, registry, asked)
     cards, unavailable = [], {}
     for m in model_ids:
         card = book.card(m)
@@ -190,6 +190,20 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
             shutil.rmtree(tmp, ignore_errors=True)
     step("done", total, total)
     return out
+
+
+def _default_models(book: Any, registry: Any, asked: set[str] | None) -> list[str]:
+    """The models a report prices when none are named: the rates file's defaults; with `-t`, the
+    defaults those tokenizers serve, else every current model they serve (GPT-5.6 for o200k_base)."""
+    defaults = book.defaults()
+    if asked is None:
+        return defaults
+
+    def serves(m: str) -> bool:
+        tok = book.rows[m].tokenizer
+        return tok is not None and registry.get(tok).id in asked
+
+    return [m for m in defaults if serves(m)] or [m for m in book if serves(m) and book.lifecycle(m).state == "current"]
 
 
 def _render(template: str, context: dict[str, Any]) -> str:

@@ -89,8 +89,8 @@ def cost_cmd(
                 f" (language tax {b['language_tax_share']:.0%})" for b in best.to_dict('records')))
     for life, part in table.groupby("lifecycle", sort=False):
         if life != "current":
-            names = ", ".join(dict.fromkeys(part["model"]))
-            line = f"‡ {names}: {life}" + (", priced on request, not ranked" if str(life).startswith("retired") else "")
+            which = ", ".join(dict.fromkeys(part["model"]))
+            line = f"‡ {which}: {life}" + (", priced on request, not ranked" if str(life).startswith("retired") else "")
             (err if str(life).startswith("retired") else out).print(line, style="yellow", highlight=False)
     by_reason: dict[str, list[str]] = {}
     for m, why in table.attrs.get("skipped", {}).items():

@@ -244,7 +244,7 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
             continue
         if card.tokenizer is None:
             if not explicit:
-                skipped[m] = "its vocabulary is not public and no proxy is registered"
+                skipped[m] = "no tokenizer known offline: the vocabulary is not public, or which one the model uses is not stated"
                 continue
             raise UnpricedModelError(
                 f"model {m!r} has no offline tokenizer, so its tokens per language cannot be measured "

@@ -86,7 +86,7 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
         tok_id = registry.get(card.tokenizer).id if card.tokenizer else None
         if not models and asked is not None and tok_id not in asked:
             continue  # `-t A -t B` measures exactly those: the default models priced are the ones they serve
-        here = availability(registry.get(card.tokenizer)) if card.tokenizer else "no public vocabulary"
+        here = availability(registry.get(card.tokenizer)) if card.tokenizer else NO_TOKENIZER
         if here == "offline" or models:  # an explicitly asked-for model must measure, or fail clearly
             cards.append(card)
         else:
@@ -144,8 +144,10 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     priced = [c.model for c in cards if c.tokenizer]
     priced_on = datetime.now(UTC).date()
     costs = cost(wl, priced, ratios, rates=book, fx=fx, on=priced_on)
-    unmeasured = [f"{c.model} (its vocabulary is not public and no proxy is registered)" for c in cards if not c.tokenizer]
-    unmeasured += [f"{m} ({why})" for m, why in unavailable.items()]
+    reasons: dict[str, list[str]] = {}  # one entry per reason, with the models it applies to
+    for m, why in [*((c.model, NO_TOKENIZER) for c in cards if not c.tokenizer), *unavailable.items()]:
+        reasons.setdefault(why, []).append(m)
+    unmeasured = [f"{', '.join(ms)} ({why})" for why, ms in reasons.items()]
 
     step("drawing charts", total, total)
     parent = out.resolve().parent
@@ -282,6 +284,7 @@ def answer_rows(costs: pd.DataFrame, reference: str) -> list[dict[str, Any]]:
 
 
 BEYOND = "beyond-cjk"
+NO_TOKENIZER = "no tokenizer known offline: the vocabulary is not public, or which one the model uses is not stated"
 
 
 def _beyond_pool(loaded: list[Corpus], pooled: Corpus) -> Corpus | None:

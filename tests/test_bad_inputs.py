@@ -64,7 +64,7 @@ def _parquet(d: Path, ja: list[object]) -> str:
 
 def _rates(d: Path, as_of: str, extra: str = "") -> dict[str, str]:
     text = (ROOT / "model_rates.yaml").read_text(encoding="utf-8")
-    at = text.index("\n# Whether each provider still serves")  # `extra` goes at the end of cache_minimums
+    at = text.index("\n# A one-hour cache write")  # `extra` goes at the end of cache_minimums
     text = text[:at] + "\n" + extra + text[at:]
     (d / "rates.yaml").write_text(re.sub(r"^as_of: .*$", f"as_of: {as_of}", text, count=1, flags=re.M),
                                   encoding="utf-8")

@@ -167,3 +167,25 @@ def test_costs_csv_rounds_money_to_the_minor_unit_and_tokens_to_integers() -> No
     assert list(out.cost_per_month) == [1619986.0, 12.35] and list(out.language_tax) == [-0.0, 0.0]
     assert list(out.cost_per_request) == [0.81, 0.0000123]  # a request costs a fraction of a cent: kept
     assert list(out.input_tokens) == [150, 3000] and str(out.input_tokens.dtype) == "Int64"
+
+
+def test_one_hour_cache_writes_cost_twice_the_input_rate_on_claude() -> None:
+    """claude-sonnet-5-5 (genai-prices: input 2, cache read 0.1, 5-minute write 2.5 USD per 1M):
+    2,000 English tokens in, 75% an English cached prefix written 10,000 times a month out of
+    100,000 requests; 1-hour writes bill the prefix at 2 x 2 = 4."""
+    ratios = RATIOS.assign(tokenizer="claude-2-proxy")
+    wl = _wl(requests_per_month=100_000, input={"english_tokens": 2000, "tokenizer": "claude-2-proxy"},
+             output={"english_tokens": 0, "tokenizer": "claude-2-proxy"}, languages={"en": 1.0},
+             cached_share=0.75, cache_writes_per_month=10_000)
+    card = load_rates().card("claude-sonnet-5-5")
+    assert (card.standard.input, card.standard.cached_input, card.standard.cache_write) == (2, Decimal("0.1"), Decimal("2.5"))
+    short = cost(wl, ["claude-sonnet-5-5"], ratios, on=date(2026, 12, 3)).iloc[0]
+    long = cost(wl.model_copy(update={"cache_ttl": "1h"}), ["claude-sonnet-5-5"], ratios, on=date(2026, 12, 3)).iloc[0]
+    fresh, prefix = 500 * 2, 1500 * (0.9 * 0.1 + 0.1 * 2.5)  # 10% of requests write the prefix
+    assert short.cost_per_request == pytest.approx((fresh + prefix) / 1e6)
+    assert long.cost_per_request == pytest.approx((fresh + 1500 * (0.9 * 0.1 + 0.1 * 4)) / 1e6)
+    assert "1-hour cache writes at 2x the input rate" in long.notes
+    # a provider with no stated 1-hour rate: the write stays at its cache-write rate, and the row says so
+    both = pd.concat([RATIOS, ratios])
+    mini = cost(wl.model_copy(update={"cache_ttl": "1h"}), ["gpt-5.6-luna"], both, on=date(2026, 12, 3)).iloc[0]
+    assert "no 1-hour cache-write rate known for openai" in mini.notes

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from tokeff.costs.caching import LongCacheWrite
 from tokeff.costs.fx import CurrencyError, Fx, load_fx
 from tokeff.costs.peak import peak_share
 from tokeff.costs.rates import Prices, RateBook, RateCard, UnpricedModelError, load_rates
@@ -57,12 +58,14 @@ class RequestCost:
 
 def request_cost(card: RateCard, input_tokens: float, output_tokens: float, *, cached_share: float = 0.0,
                  batch_share: float = 0.0, cached_tokens: float | None = None, cache_minimum: int | None = None,
-                 write_share: float = 0.0, reasoning_tokens: float = 0.0, peak_share: float = 0.0) -> RequestCost:
+                 write_share: float = 0.0, reasoning_tokens: float = 0.0, peak_share: float = 0.0,
+                 write_input_multiple: Decimal | None = None) -> RequestCost:
     """Price one request as the provider bills it. The prompt's size picks the rate tier; the
     cached prefix (`cached_tokens` of the input, default `input_tokens x cached_share`) is billed
     at the cache-read rate only when it reaches the provider's `cache_minimum`; a `write_share` of
     requests writes the prefix instead (cache-write rate, else the input rate, as OpenAI bills a
-    miss); hidden `reasoning_tokens` are billed as output; `batch_share` of requests at batch
+    miss; `write_input_multiple` x the input rate for a longer-lived write); hidden
+    `reasoning_tokens` are billed as output; `batch_share` of requests at batch
     rates; `peak_share` of requests in the card's peak hours at its peak multiple. Missing cache or
     batch rates fall back to the standard rate, noted."""
     notes: list[str] = []
@@ -82,6 +85,8 @@ def request_cost(card: RateCard, input_tokens: float, output_tokens: float, *, c
                 notes.append("no cache rate")
             read_rate = p.input
         write_rate = p.cache_write if p.cache_write is not None else p.input
+        if write_input_multiple is not None:
+            write_rate = p.input * write_input_multiple
         w = Decimal(str(write_share))
         prefix = c * ((1 - w) * read_rate + w * write_rate)
         billed_out = Decimal(str(output_tokens)) + Decimal(str(reasoning_tokens))
@@ -281,11 +286,13 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
 
         minimum = book.cache_minimum(card.model)
         floor = minimum.tokens if minimum is not None else None
+        long_write = book.long_cache_write(card.model) if wl.cache_ttl == "1h" else None
         for lang, share in wl.languages.items():
-            rc = _priced(wl, conv, card, tok.id, lang, floor, on=day)
+            rc = _priced(wl, conv, card, tok.id, lang, floor, on=day, long_write=long_write)
             full = conv.tokens(wl.output, lang, tok.id, "output")
             delivered = rc.output_tokens / full if full and rc.output_tokens < full else 1.0
-            english = _priced(wl, conv, card, tok.id, ref, floor, delivered, on=day)  # the same content as delivered
+            english = _priced(wl, conv, card, tok.id, ref, floor, delivered, on=day,  # the same content as delivered
+                              long_write=long_write)
             window = card.context_window
             if window is not None and rc.input_tokens + rc.output_tokens + rc.reasoning_tokens > window:
                 skipped[f"{card.model} ({lang})"] = (
@@ -355,7 +362,8 @@ def cheapest_per_tier(costs: pd.DataFrame, reference: str | None = None) -> pd.D
 
 
 def _priced(wl: Workload, conv: Ratios, card: RateCard, tokenizer: str, lang: str,
-            cache_minimum: int | None = None, delivered: float = 1.0, on: date | None = None) -> RequestCost:
+            cache_minimum: int | None = None, delivered: float = 1.0, on: date | None = None,
+            long_write: LongCacheWrite | None = None) -> RequestCost:
     """One request of the workload in `lang` on `card`'s model: the cached prefix is counted in
     its own language (`cached_language`, e.g. an English system prompt), the reasoning in
     `reasoning_language` (default: the answer's). An answer longer than `output_cap_tokens` is
@@ -384,6 +392,11 @@ def _priced(wl: Workload, conv: Ratios, card: RateCard, tokenizer: str, lang: st
         at_peak = peak_share(card.peak, wl.traffic, on or date.today())
         when = wl.traffic.describe() if wl.traffic else "traffic spread evenly over the week; set `traffic:`"
         peak = (f"{at_peak:.0%} of requests in peak hours ({card.peak.label}; {when})",)
+    ttl: tuple[str, ...] = ()
+    if writes and wl.cache_ttl == "1h":
+        ttl = (f"1-hour cache writes at {long_write.input_multiple}x the input rate" if long_write else
+               f"no 1-hour cache-write rate known for {card.provider}: writes priced at its cache-write rate",)
     rc = request_cost(card, tin, tout, batch_share=wl.batch_share, cached_tokens=cached,
-                      cache_minimum=cache_minimum, write_share=writes, reasoning_tokens=reasoning, peak_share=at_peak)
-    return replace(rc, notes=rc.notes + cut + peak) if cut or peak else rc
+                      cache_minimum=cache_minimum, write_share=writes, reasoning_tokens=reasoning, peak_share=at_peak,
+                      write_input_multiple=long_write.input_multiple if long_write else None)
+    return replace(rc, notes=rc.notes + cut + peak + ttl) if cut or peak or ttl else rc

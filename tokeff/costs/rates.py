@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tokeff._util.paths import data_path
 from tokeff._util.yamlio import read_yaml
+from tokeff.costs.caching import CacheMinimum, LongCacheWrite
 from tokeff.costs.lifecycle import Lifecycle, LifecycleEntry, index_lifecycles, lifecycle_of
 from tokeff.costs.peak import Peak, PeakRow
 from tokeff.errors import RatesError, UnknownModelError, UnpricedModelError
@@ -151,24 +152,6 @@ class ModelRow(BaseModel):
         return self
 
 
-class CacheMinimum(BaseModel):
-    """The smallest prefix a provider caches (below it nothing is discounted), for a provider's
-    models or for named ones, with where it is stated and when that was checked."""
-
-    model_config = ConfigDict(extra="forbid")
-    tokens: int = Field(gt=0)
-    provider: str | None = None
-    models: list[str] = Field(default_factory=list)
-    source: str
-    checked: date
-
-    @model_validator(mode="after")
-    def _one_scope(self) -> CacheMinimum:
-        if (self.provider is None) == (not self.models):
-            raise ValueError("give either provider or models")
-        return self
-
-
 class RatesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: int = 1
@@ -176,6 +159,7 @@ class RatesFile(BaseModel):
     models: list[ModelRow]
     aliases: dict[str, str] = Field(default_factory=dict)
     cache_minimums: list[CacheMinimum] = Field(default_factory=list)
+    long_cache_writes: list[LongCacheWrite] = Field(default_factory=list)
     lifecycles: list[LifecycleEntry] = Field(default_factory=list)
 
 
@@ -189,6 +173,12 @@ class RateBook:
     source: str
     cache_minimums: list[CacheMinimum] = field(default_factory=list)
     lifecycles: dict[str, LifecycleEntry] = field(default_factory=dict)
+    long_cache_writes: list[LongCacheWrite] = field(default_factory=list)
+
+    def long_cache_write(self, model: str) -> LongCacheWrite | None:
+        """How a model's provider bills a one-hour cache write, if it says."""
+        row = self.rows[self.resolve_id(model)]
+        return next((w for w in self.long_cache_writes if w.provider == row.provider), None)
 
     def lifecycle(self, model: str, on: date | None = None) -> Lifecycle:
         """Whether the provider serves `model` on day `on` (default today), and who says so."""
@@ -374,7 +364,8 @@ def _load(path: str) -> RateBook:
     future = [e for e in top.lifecycles if e.checked > date.today()]
     if future:
         raise RatesError(f"{path}: lifecycle of {future[0].models[0]!r} checked {future[0].checked}, in the future")
-    return RateBook(rows, dict(top.aliases), top.as_of, path, list(top.cache_minimums), lifecycles)
+    return RateBook(rows, dict(top.aliases), top.as_of, path, list(top.cache_minimums), lifecycles,
+                    list(top.long_cache_writes))
 
 
 def _check_coverage(as_of: date, rows: dict[str, ModelRow], path: str) -> None:

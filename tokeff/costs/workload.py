@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
@@ -76,6 +76,7 @@ class Workload(BaseModel):
     cached_share: float = Field(strict=True, default=0.0, ge=0, le=1, description="share of the input content that is a cached prefix")
     cached_language: str | None = Field(default=None, description="the cached prefix's own language (e.g. an English system prompt); default: the request's")
     cache_writes_per_month: float = Field(strict=True, default=0.0, ge=0, le=MAX_REQUESTS, description="how often the cached prefix is written (a write bills it at the cache-write rate)")
+    cache_ttl: Literal["5m", "1h"] = Field(default="5m", description="how long a written prefix stays cached: a 1-hour write costs more where the provider says so (Anthropic: 2x input)")
     reasoning: Size | None = Field(default=None, description="hidden reasoning per request, billed as output")
     reasoning_language: str | None = Field(default=None, description="the language the reasoning is in (e.g. en); default: the answer's")
     batch_share: float = Field(strict=True, default=0.0, ge=0, le=1, description="share of requests sent through batch")

@@ -56,11 +56,10 @@ def book(tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_a_retired_model_is_never_ranked(book) -> None:  # type: ignore[no-untyped-def]
     on = date(2026, 12, 3)
     df = cost(_wl(), None, RATIOS, rates=book, on=on)
-    # defaults: `old` retired in July and `cn` priced for another region are left out, with reasons
+    # defaults: `old` retired in July is left out with the reason; `cn` is another region's price list
     assert list(df.model) == ["going", "new"]
     skipped = df.attrs["skipped"]
-    assert "retired on 2026-07-24" in skipped["old"] and "use new" in skipped["old"]
-    assert "region cn-mainland" in skipped["cn"]
+    assert "retired on 2026-07-24" in skipped["old"] and "use new" in skipped["old"] and "cn" not in skipped
     going = df[df.model == "going"].iloc[0]
     assert going.lifecycle == "deprecated (retires 2026-12-20)" and going["rank"] == 1
     assert going.lifecycle_source == "https://p.example/deprecations" and going.lifecycle_checked == "2026-12-01"
@@ -79,7 +78,7 @@ def test_a_retired_model_is_never_ranked(book) -> None:  # type: ignore[no-untyp
 
 def test_a_named_model_of_another_region_is_priced_and_says_so(book) -> None:  # type: ignore[no-untyped-def]
     df = cost(_wl(region="cn-mainland"), None, RATIOS, rates=book, on=date(2026, 12, 3))
-    assert "cn" in set(df.model) and set(df.region) == {"cn-mainland", "global"}
+    assert list(df.model) == ["cn"] and set(df.region) == {"cn-mainland"}
     named = cost(_wl(), ["cn"], RATIOS, rates=book, on=date(2026, 12, 3))
     assert "priced for region cn-mainland, not the workload's international" in named.notes.iloc[0]
 
@@ -189,3 +188,32 @@ def test_one_hour_cache_writes_cost_twice_the_input_rate_on_claude() -> None:
     both = pd.concat([RATIOS, ratios])
     mini = cost(wl.model_copy(update={"cache_ttl": "1h"}), ["gpt-5.6-luna"], both, on=date(2026, 12, 3)).iloc[0]
     assert "no 1-hour cache-write rate known for openai" in mini.notes
+
+
+def test_mainland_prices_in_cny_by_hand() -> None:
+    """qwen-plus@cn-mainland: 0.8 / 2.0 CNY per 1M (Beijing), batch at half; 150 ja tokens in, 75 out."""
+    _load.cache_clear()
+    on = date(2026, 12, 3)
+    card = load_rates().card("qwen-plus@cn-mainland")
+    assert (card.currency, card.standard.input, card.standard.output) == ("CNY", Decimal("0.8"), Decimal("2.0"))
+    ratios = RATIOS.assign(tokenizer="qwen2")
+    df = cost(_wl(region="cn-mainland", currency="CNY", batch_share=0.5), ["qwen-plus@cn-mainland"], ratios, on=on)
+    row = df.iloc[0]
+    full = (150 * 0.8 + 75 * 2.0) / 1e6
+    assert row.region == "cn-mainland" and row.currency == "CNY" and row.fx_date == ""
+    assert row.cost_per_request == pytest.approx(0.5 * full + 0.5 * full / 2)
+
+
+def test_data_residency_uplift_and_models_without_one() -> None:
+    _load.cache_clear()
+    on = date(2026, 12, 3)
+    ratios = RATIOS.assign(tokenizer="gpt6-o200k-proxy")
+    row = cost(_wl(data_residency="jp"), ["gpt-6-luna"], ratios, on=on).iloc[0]
+    # 150 in, 75 out at 0.1 / 0.5, x 1.1 for processing in Japan
+    assert row.cost_per_request == pytest.approx((150 * 0.1 + 75 * 0.5) / 1e6 * 1.1)
+    assert row.region == "international (jp residency)" and "processed in jp at 1.1x" in row.notes
+    # Anthropic documents US-only processing, not Japan: named, it is priced at its global rate with a note
+    claude = cost(_wl(data_residency="jp"), ["claude-haiku-5-5"], RATIOS.assign(tokenizer="claude-2-proxy"), on=on).iloc[0]
+    assert "no documented in-region processing in jp" in claude.notes
+    with pytest.raises(WorkloadError, match="data_residency: no provider in the rates file documents"):
+        cost(_wl(data_residency="mars"), ["gpt-6-luna"], ratios, on=on)

@@ -24,6 +24,7 @@ from tokeff.costs.caching import LongCacheWrite
 from tokeff.costs.fx import CurrencyError, Fx, load_fx
 from tokeff.costs.peak import peak_share
 from tokeff.costs.rates import Prices, RateBook, RateCard, UnpricedModelError, load_rates
+from tokeff.costs.regions import INTERNATIONAL, ResidencyUplift, residency_for
 from tokeff.costs.workload import Size, Workload, WorkloadError, load_workload
 from tokeff.errors import LanguageError, TokeffError
 from tokeff.tokenizers.registry import load_registry
@@ -231,19 +232,31 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
     cards: list[RateCard] = []
     skipped: dict[str, str] = {}  # a model of the defaults (or of `all`) that cannot be priced here, and why
     day = on or date.today()
-    regions = {"international"} | {r.region for r in book.rows.values() if r.region}
+    regions = {INTERNATIONAL} | {r.region for r in book.rows.values() if r.region}
     if wl.region not in regions:
         raise WorkloadError(f"region: {wl.region!r} is not a region the rates file prices "
                             f"({', '.join(sorted(regions))})")
+    places = {g for u in book.residency for g in u.geographies}
+    if wl.data_residency is not None and wl.data_residency not in places:
+        raise WorkloadError(f"data_residency: no provider in the rates file documents in-region processing in "
+                            f"{wl.data_residency!r} (known: {', '.join(sorted(places)) or 'none'})")
+    uplifts: dict[str, ResidencyUplift] = {}
     for m in names:
         card = book.card(m)  # UnknownModelError / UnpricedModelError name the model
         card = replace(card, lifecycle=book.lifecycle(m, day))
         if tier is not None and card.tier != tier:
             continue
-        if card.region is not None and card.region != wl.region:
-            if not explicit:
-                skipped[m] = f"priced for region {card.region}; the workload's region is {wl.region}"
+        if (card.region or INTERNATIONAL) != wl.region and not explicit:
+            continue  # another region's price list of a model: not this workload's
+        if wl.data_residency is not None:
+            uplift = residency_for(book.residency, card.provider, card.model, wl.data_residency)
+            if uplift is None and not explicit:
+                skipped[m] = f"no documented in-region processing in {wl.data_residency} for {card.provider}"
                 continue
+            if uplift is not None:
+                uplifts[card.model] = uplift
+                card = replace(card, standard=card.standard.scaled(uplift.multiplier),
+                               batch=card.batch.scaled(uplift.multiplier) if card.batch else None)
         if not explicit and card.lifecycle is not None and not card.lifecycle.ranked:
             skipped[m] = card.lifecycle.why_not_ranked()
             continue
@@ -306,11 +319,17 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
             eng_month = eng_per_request * wl.requests_per_month * share
             life = card.lifecycle or book.lifecycle(card.model, day)
             notes = rc.notes if life.ranked else (f"{life.label}: not ranked, priced on request", *rc.notes)
-            if card.region is not None and card.region != wl.region:
-                notes = (f"priced for region {card.region}, not the workload's {wl.region}", *notes)
+            if (card.region or INTERNATIONAL) != wl.region:
+                notes = (f"priced for region {card.region or INTERNATIONAL}, not the workload's {wl.region}", *notes)
+            if wl.data_residency is not None:
+                up = uplifts.get(card.model)
+                notes = (*notes, f"processed in {wl.data_residency} at {up.multiplier}x ({up.source})" if up else
+                         f"no documented in-region processing in {wl.data_residency}: priced at its global rate")
             rows.append({
                 "model": card.model, "name": card.name, "provider": card.provider, "tier": card.tier or "",
-                "lifecycle": life.label, "region": card.region or "global",
+                "lifecycle": life.label,
+                "region": (card.region or INTERNATIONAL) + (f" ({wl.data_residency} residency)"
+                                                            if card.model in uplifts else ""),
                 "language": lang, "share": share,
                 "tokenizer": tok.id, "tokenizer_status": tok.status,
                 "input_tokens": rc.input_tokens, "output_tokens": rc.output_tokens,

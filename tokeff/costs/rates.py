@@ -22,6 +22,7 @@ from tokeff._util.yamlio import read_yaml
 from tokeff.costs.caching import CacheMinimum, LongCacheWrite
 from tokeff.costs.lifecycle import Lifecycle, LifecycleEntry, index_lifecycles, lifecycle_of
 from tokeff.costs.peak import Peak, PeakRow
+from tokeff.costs.regions import ResidencyUplift
 from tokeff.errors import RatesError, UnknownModelError, UnpricedModelError
 
 MTOK = Decimal(1_000_000)
@@ -160,6 +161,7 @@ class RatesFile(BaseModel):
     aliases: dict[str, str] = Field(default_factory=dict)
     cache_minimums: list[CacheMinimum] = Field(default_factory=list)
     long_cache_writes: list[LongCacheWrite] = Field(default_factory=list)
+    residency: list[ResidencyUplift] = Field(default_factory=list)
     lifecycles: list[LifecycleEntry] = Field(default_factory=list)
 
 
@@ -174,6 +176,7 @@ class RateBook:
     cache_minimums: list[CacheMinimum] = field(default_factory=list)
     lifecycles: dict[str, LifecycleEntry] = field(default_factory=dict)
     long_cache_writes: list[LongCacheWrite] = field(default_factory=list)
+    residency: list[ResidencyUplift] = field(default_factory=list)
 
     def long_cache_write(self, model: str) -> LongCacheWrite | None:
         """How a model's provider bills a one-hour cache write, if it says."""
@@ -364,8 +367,11 @@ def _load(path: str) -> RateBook:
     future = [e for e in top.lifecycles if e.checked > date.today()]
     if future:
         raise RatesError(f"{path}: lifecycle of {future[0].models[0]!r} checked {future[0].checked}, in the future")
+    unknown = [m for u in top.residency for m in u.models if m not in rows]
+    if unknown:
+        raise RatesError(f"{path}: residency names {unknown[0]!r}, which has no row")
     return RateBook(rows, dict(top.aliases), top.as_of, path, list(top.cache_minimums), lifecycles,
-                    list(top.long_cache_writes))
+                    list(top.long_cache_writes), list(top.residency))
 
 
 def _check_coverage(as_of: date, rows: dict[str, ModelRow], path: str) -> None:

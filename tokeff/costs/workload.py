@@ -84,8 +84,10 @@ class Workload(BaseModel):
     growth: float = Field(strict=True, default=1.0, gt=0, le=1e6, description="volume multiplier for the what-if column")
     revenue_per_month: float | None = Field(strict=True, default=None, ge=0, le=1e15)
     traffic: Traffic | None = Field(default=None, description="when requests are sent (picks peak/off-peak rates)")
-    region: str = Field(default="international", description="where the models are called: rows priced for "
-                        "another region (e.g. cn-mainland list prices in CNY) are left out")
+    region: str = Field(default="international", description="which price list: international, or cn-mainland "
+                        "(Alibaba's and Zhipu's mainland prices in CNY); rows of another region are left out")
+    data_residency: str | None = Field(default=None, description="where the data must be processed (us, eu, jp...): "
+                                       "priced at the provider's documented in-region uplift; models without one left out")
     currency: str = "USD"
 
     @field_validator("languages")

@@ -177,7 +177,7 @@ def test_bad_models_and_languages() -> None:
     with pytest.raises(UnknownModelError, match="unknown model 'gpt-9'"):
         cost(_wl(), ["gpt-9"], RATIOS)
     with pytest.raises(UnpricedModelError, match="no offline tokenizer"):
-        cost(_wl(), ["kimi-k3"], RATIOS)
+        cost(_wl(), ["kimi-k3.1-pro"], RATIOS)
     with pytest.raises(LanguageError, match="languages: no measured ratio for ko"):
         cost(_wl(languages={"ko": 1.0}), ["gpt-4o-mini"], RATIOS)
     with pytest.raises(WorkloadError, match="corpus: no measured ratios for corpus 'nope'"):

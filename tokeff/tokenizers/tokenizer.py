@@ -84,9 +84,14 @@ class Tokenizer:
         spec = BACKENDS[e.backend]
         try:
             blobs = {role: read_verified(role, src) for role, src in sorted(e.files.items())}
-        except TokenizerUnavailableError:
+        except TokenizerUnavailableError as exc:
             if self.online and spec.online is not None and e.online:
                 return spec.online(e)
+            if e.fetch is not None:
+                from tokeff.tokenizers.fetch import add_command
+
+                raise TokenizerUnavailableError(f"{e.id} is not on this machine yet: run `{add_command(e.id)}` "
+                                                f"(fetches it once from {e.fetch.repo})") from exc
             raise
         self._files = [info for _, info in blobs.values()]
         if blobs:
@@ -197,5 +202,9 @@ def availability(entry: TokenizerEntry) -> str:
         for src in entry.files.values():
             locate(src)
     except TokenizerUnavailableError as exc:
+        if entry.fetch is not None:
+            from tokeff.tokenizers.fetch import add_command
+
+            return f"missing: run `{add_command(entry.id)}`"
         return f"missing: {exc}"
     return "offline"

@@ -37,6 +37,8 @@ def tokenizers_cmd(
         t.add_column(col, overflow="fold")
     for e in reg:
         pins = {f"{f.package}=={f.version}" if f.package else f.path for f in e.files.values()}
+        if e.fetch is not None:  # fetched once: say from where, not where the copy is kept
+            pins = {f"{e.fetch.repo}@{e.fetch.revision[:12]} (fetched once)"}
         src = ", ".join(sorted(pins)) or (e.hub or "") or (f"{e.api.provider} API: {e.api.model}" if e.api else "")
         here = availability(e)
         if verify and here == "offline":

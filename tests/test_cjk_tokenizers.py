@@ -196,3 +196,30 @@ def test_every_fetched_entry_names_its_command_offline(tmp_path: Path, monkeypat
                                        "ernie-4.5", "hunyuan"}
     for e in fetched:
         assert availability(e) == f"missing: run `tokeff tokenizers add {e.id} --online`"
+
+
+def test_the_shipped_kimi_entry_fetches_and_splits_han_runs(server: _Server, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The registry's kimi-k2 entry end to end against the fake server, serving a small real tiktoken
+    ranks file made here (Moonshot's own is not on this machine): the 256 bytes, then the merges
+    that make 文 and one token "文E". Kimi's pattern puts a Han run in a pre-token of its own and
+    subtracts Han from the letter classes (`&&[^\\p{Han}]`), so 文 and E never merge and the Latin
+    text after it is kept, not dropped; a plain letters pattern merges them into one token."""
+    import base64
+
+    import tiktoken
+
+    pieces = [bytes([b]) for b in range(256)] + [b"\xe6\x96", "文".encode(), "文E".encode()]
+    ranks = b"".join(base64.b64encode(p) + b" %d\n" % i for i, p in enumerate(pieces))
+    entry = tokeff.load_registry().get("kimi-k2")
+    assert entry.fetch is not None and entry.pattern is not None
+    server.files[f"/{entry.fetch.repo}/resolve/{entry.fetch.revision}/tiktoken.model"] = ranks
+    monkeypatch.setenv("TOKEFF_HF_ENDPOINT", server.url)
+    monkeypatch.setenv("TOKEFF_DATA_DIR", str(tmp_path))
+    fetch_tokenizer(entry, online=True)
+    tok = tokeff.Tokenizer(entry)  # a fresh instance: the shared one may have failed to load earlier
+    assert tok.count(["文E", "文English", "E文"]) == [2, 8, 2]
+    assert tok.decode(tok.encode("文English")) == "文English"
+    plain = tiktoken.Encoding("plain", pat_str=tokeff.load_registry().get("qwen2").pattern or "",
+                              mergeable_ranks={p: i for i, p in enumerate(pieces)}, special_tokens={})
+    assert len(plain.encode_ordinary("文E")) == 1  # the same ranks without Kimi's Han split

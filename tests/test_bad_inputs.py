@@ -225,6 +225,8 @@ CASES = [
     Case("fetch-hash-mismatch-stores-nothing", lambda d: ["tokenizers", "add", "fake", "--online", "--registry",
                                                           _fetch_registry(d)],
          ["has sha256", "nothing was stored"], env=_altered_mirror),
+    Case("fetch-with-gemma-only-options", lambda d: ["tokenizers", "add", "kimi-k2", "--out", "x"],
+         ["--from and --out are for gemma3 only"], env=_no_data),
     Case("count-with-a-tokenizer-not-fetched-yet", lambda d: ["count", "hi", "-t", "kimi-k2"],
          ["not on this machine yet", "tokeff tokenizers add kimi-k2 --online"], env=_no_data),
     Case("registry-fetch-file-outside-data", lambda d: ["tokenizers", "--registry", _fetch_registry(d, "/tmp/x.json")],

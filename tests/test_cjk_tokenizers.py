@@ -177,6 +177,18 @@ def test_no_network_names_the_one_command(tmp_path: Path, monkeypatch: pytest.Mo
     assert not (tmp_path / "data").exists()
 
 
+def test_an_online_count_fetches_it_once(server: _Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blob = _small_tokenizer_json()
+    server.files[URL_PATH] = blob
+    monkeypatch.setenv("TOKEFF_HF_ENDPOINT", server.url)
+    monkeypatch.setenv("TOKEFF_DATA_DIR", str(tmp_path / "data"))
+    reg = parse_registry(Path(_registry(tmp_path, hashlib.sha256(blob).hexdigest())).read_text())
+    assert tokeff.get_tokenizer("fake-glm", reg, online=True).count([JA, KO]) == [13, 18]
+    assert server.requests == [URL_PATH]
+    assert tokeff.Tokenizer(reg.get("fake-glm")).count([JA]) == [13]  # offline now: the kept file
+    assert server.requests == [URL_PATH]
+
+
 def test_cli_add_fetches_through_the_registry(server: _Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blob = _small_tokenizer_json()
     server.files[URL_PATH] = blob

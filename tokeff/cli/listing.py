@@ -71,6 +71,8 @@ def tokenizers_add_cmd(
 
         out.print(f"wrote {add_gemma(target, source, online=online, force=force)}")
         return
+    if source is not None or target is not None:
+        raise UsageError("--from and --out are for gemma3 only; a fetched tokenizer is kept where its registry entry says")
     reg = load_registry(registry)
     entry = reg.find(name)
     fetchable = sorted(e.id for e in reg if e.fetch is not None)

@@ -87,12 +87,15 @@ class Tokenizer:
         except TokenizerUnavailableError as exc:
             if self.online and spec.online is not None and e.online:
                 return spec.online(e)
-            if e.fetch is not None:
-                from tokeff.tokenizers.fetch import add_command
+            if e.fetch is None:
+                raise
+            from tokeff.tokenizers.fetch import add_command, fetch_tokenizer
 
+            if not self.online:
                 raise TokenizerUnavailableError(f"{e.id} is not on this machine yet: run `{add_command(e.id)}` "
                                                 f"(fetches it once from {e.fetch.repo})") from exc
-            raise
+            fetch_tokenizer(e, online=True)  # the network is allowed: fetch it once, as `add` would
+            blobs = {role: read_verified(role, src) for role, src in sorted(e.files.items())}
         self._files = [info for _, info in blobs.values()]
         if blobs:
             self._fingerprint = fingerprint_of(e.backend, {r: i.sha256 for r, (_, i) in blobs.items()}, e.pattern)

@@ -56,7 +56,7 @@ def tokenizers_cmd(
 @tokenizers_app.command("add")
 def tokenizers_add_cmd(
     name: Annotated[str, typer.Argument(help="The tokenizer to make or fetch: gemma3 (built from llama.cpp's GGUF), or a "
-                                              "registry entry with a `fetch:` source (kimi-k2, solar-pro, exaone-4, ...).")],
+                                              "registry entry with a `fetch:` source (kimi-k2, solar-pro2, exaone-4.0, ...).")],
     source: Annotated[Path | None, typer.Option("--from", help="gemma3 only: llama-cpp-python 0.3.36's sdist, or ggml-vocab-gemma-4.gguf itself.")] = None,
     target: Annotated[Path | None, typer.Option("--out", help="gemma3 only: target directory (default: where the registry's entry looks).")] = None,
     online: Annotated[bool | None, typer.Option("--online", help="Allow the download (gemma3: pip fetches a 77 MB sdist; others: "

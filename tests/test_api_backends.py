@@ -181,12 +181,13 @@ def test_counts_are_the_servers_minus_overhead(mock_api: MockApi, name: str) -> 
 
 
 def test_model_name_selects_the_model(mock_api: MockApi) -> None:
-    tok = tokeff.get_tokenizer("claude-haiku-4-5")
+    tok = tokeff.get_tokenizer("claude-api.claude-haiku-4-5")
     assert tok.id == "claude-api.claude-haiku-4-5"
+    assert tokeff.get_tokenizer("claude-haiku-4-5").id == "claude-2-proxy"  # a bare model name stays offline
     assert tok.fingerprint != tokeff.get_tokenizer("claude-api").fingerprint
     assert tok.count(["hello"]) == [tokens_of("hello")]
     assert {body["model"] for _, _, body in mock_api.requests} == {"claude-haiku-4-5"}
-    assert tokeff.get_tokenizer("gemini-2.5-pro").count(["x"]) == [1]
+    assert tokeff.get_tokenizer("gemini-api.gemini-2.5-pro").count(["x"]) == [1]
     assert mock_api.requests[-1][0] == "/v1beta/models/gemini-2.5-pro:countTokens"
 
 

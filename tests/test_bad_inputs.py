@@ -99,6 +99,27 @@ def _report_dir(d: Path) -> str:
 LOCAL_API = {"TOKEFF_ANTHROPIC_BASE_URL": "http://127.0.0.1:9"}
 
 
+def _no_data(d: Path, **extra: str) -> dict[str, str]:
+    """An empty tokeff data folder beside the test's folder: no tokenizer was fetched there."""
+    return {"TOKEFF_DATA_DIR": str(d.parent / f"{d.name}-data"), "TOKEFF_FETCH_TIMEOUT": "3", **extra}
+
+
+def _altered_mirror(d: Path) -> dict[str, str]:
+    """A file:// mirror beside the test's folder whose tokenizer.json is not the pinned one."""
+    mirror = d.parent / f"{d.name}-mirror"
+    (mirror / "someorg/fake/resolve/main").mkdir(parents=True)
+    (mirror / "someorg/fake/resolve/main/tokenizer.json").write_text("{}", encoding="utf-8")
+    return _no_data(d, TOKEFF_HF_ENDPOINT=mirror.as_uri())
+
+
+def _fetch_registry(d: Path, path: str = "@data/tokenizers/fake/tokenizer.json") -> str:
+    (d / "reg.yaml").write_text(
+        "tokenizers:\n  - {id: fake, family: t, status: exact, backend: tokenizers,\n"
+        "     fetch: {repo: someorg/fake, revision: main, files: {tokenizer_json: tokenizer.json}},\n"
+        f"     files: {{tokenizer_json: {{path: '{path}', sha256: \"{'0' * 64}\"}}}}}}\n", encoding="utf-8")
+    return "reg.yaml"
+
+
 @dataclass
 class Case:
     id: str
@@ -204,7 +225,22 @@ CASES = [
          ["the same tokenizer"]),
     Case("context-bad-window", lambda d: ["context", "-c", "sample", "-m", "x=o200k_base:big"], ["NAME=TOKENIZER:WINDOW"]),
     Case("fertility-bad-segmenter", lambda d: ["fertility", "-c", "sample", "--segmenter", "ko"], ["LANG=NAME"]),
-    Case("tokenizers-add-unknown-recipe", lambda d: ["tokenizers", "add", "nope"], ["no recipe to make 'nope'"]),
+    Case("tokenizers-add-unknown-recipe", lambda d: ["tokenizers", "add", "nope"], ["no recipe to make 'nope'", "kimi-k2"]),
+    # --- tokenizers fetched once (tokeff tokenizers add ID --online) --------------------------------
+    Case("fetch-without-online", lambda d: ["tokenizers", "add", "kimi-k2"],
+         ["run `tokeff tokenizers add kimi-k2 --online`"], env=_no_data),
+    Case("fetch-no-network", lambda d: ["tokenizers", "add", "solar-pro2", "--online"],
+         ["cannot be reached", "tokeff tokenizers add solar-pro2 --online"],
+         env=lambda d: _no_data(d, TOKEFF_HF_ENDPOINT="http://127.0.0.1:9")),
+    Case("fetch-hash-mismatch-stores-nothing", lambda d: ["tokenizers", "add", "fake", "--online", "--registry",
+                                                          _fetch_registry(d)],
+         ["has sha256", "nothing was stored"], env=_altered_mirror),
+    Case("fetch-with-gemma-only-options", lambda d: ["tokenizers", "add", "kimi-k2", "--out", "x"],
+         ["--from and --out are for gemma3 only"], env=_no_data),
+    Case("count-with-a-tokenizer-not-fetched-yet", lambda d: ["count", "hi", "-t", "kimi-k2"],
+         ["not on this machine yet", "tokeff tokenizers add kimi-k2 --online"], env=_no_data),
+    Case("registry-fetch-file-outside-data", lambda d: ["tokenizers", "--registry", _fetch_registry(d, "/tmp/x.json")],
+         ["reg.yaml", "kept under @data/"]),
 ]
 
 

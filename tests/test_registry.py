@@ -31,8 +31,10 @@ def test_shipped_registry_is_valid() -> None:
     assert len(ids) == len(set(ids))
     for e in reg:
         for f in e.files.values():
-            if f.package is None:  # made on the user's machine (tokeff.convert): pinned, under @data
-                assert f.sha256 and f.path.startswith("@data/"), e.id
+            if f.package is None:  # made or fetched on the user's machine: kept under @data
+                assert f.path.startswith("@data/"), e.id
+                # pinned here, or (fetched from a pinned revision) pinned on first fetch in provenance.json
+                assert f.sha256 or e.fetch is not None, e.id
                 continue
             assert f.package and f.version and f.sha256, e.id  # every shipped file is pinned
     assert reg.get("qwen2").pattern and "\\p{N}|" in (reg.get("qwen2").pattern or "")

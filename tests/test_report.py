@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import tokeff
 from tokeff.cli import app
 from tokeff.costs.rates import load_rates
 from tokeff.report import build as build_mod
@@ -326,3 +327,15 @@ def test_the_default_report_covers_the_languages_only_some_corpora_have(tmp_path
     assert beyond.at["th", "tokens"] == th.tokens.sum()  # the pool is the three corpora end to end
     assert "Beyond CJK" in (out / "index.html").read_text(encoding="utf-8")
     assert verify_report(out) == []
+
+
+def test_a_proxys_known_error_is_stated_in_the_report(tmp_path: Path) -> None:
+    """The Claude proxy's reason, with its measured distance from Claude 3-4.6's counts, reaches both pages."""
+    out = tmp_path / "r"
+    build_report(out, corpora=["sample"], tokenizers=["o200k_base", "claude-2-proxy"],  # type: ignore[arg-type]
+                 models=["gpt-4o-mini", "claude-haiku-4-5"], n_resamples=50)
+    reason = tokeff.get_tokenizer("claude-2-proxy").entry.proxy_reason or ""
+    assert "overstates the premium by 1% (zh-Hans) to 17% (ja)" in reason
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert f"- **claude-2-proxy**: {reason}" in md
+    assert "overstates the premium by 1% (zh-Hans) to 17% (ja)" in (out / "index.html").read_text(encoding="utf-8")

@@ -25,7 +25,7 @@ from tokeff.tokenizers.tokenizer import Tokenizer, availability
 from .conftest import CJK_SAMPLES, PARALLEL
 
 OFFLINE = ["o200k_base", "cl100k_base", "r50k_base", "llama3", "llama4", "qwen2", "qwen3.5",
-           "mistral-tekken", "mistral-spm-v3", "deepseek-v3", "deepseek-v4", "glm-4", "glm-4.7", "minimax-text-01",
+           "mistral-tekken", "mistral-spm-v3", "deepseek-v3", "deepseek-v4", "glm-4", "glm-4.5", "glm-4.7", "glm-5.3-proxy", "minimax-text-01",
            "minimax-m1", "claude-2-proxy"]
 
 

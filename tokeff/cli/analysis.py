@@ -131,7 +131,7 @@ def context_cmd(
 @app.command("proxy-check")
 def proxy_check_cmd(
     proxy: Annotated[str, typer.Option("--proxy", "-p", help="The public stand-in tokenizer (id, model name or path).")],
-    api: Annotated[str, typer.Option("--api", "-a", help="The count-API tokenizer it stands in for (e.g. claude-api, gemini-2.5-pro).")],
+    api: Annotated[str, typer.Option("--api", "-a", help="The count-API tokenizer it stands in for (e.g. claude-api, gemini-api.gemini-2.5-pro).")],
     corpus: CorpusOpt = None,
     language: LanguageOpt = None,
     reference: ReferenceOpt = "en",

@@ -37,6 +37,8 @@ def tokenizers_cmd(
         t.add_column(col, overflow="fold")
     for e in reg:
         pins = {f"{f.package}=={f.version}" if f.package else f.path for f in e.files.values()}
+        if e.fetch is not None:  # fetched once: say from where, not where the copy is kept
+            pins = {f"{e.fetch.repo}@{e.fetch.revision[:12]} (fetched once)"}
         src = ", ".join(sorted(pins)) or (e.hub or "") or (f"{e.api.provider} API: {e.api.model}" if e.api else "")
         here = availability(e)
         if verify and here == "offline":
@@ -53,18 +55,33 @@ def tokenizers_cmd(
 
 @tokenizers_app.command("add")
 def tokenizers_add_cmd(
-    name: Annotated[str, typer.Argument(help="The tokenizer to make: gemma3 (Gemma 3/4, the vocabulary Google's SDK counts Gemini with).")],
-    source: Annotated[Path | None, typer.Option("--from", help="llama-cpp-python 0.3.36's sdist, or ggml-vocab-gemma-4.gguf itself.")] = None,
-    target: Annotated[Path | None, typer.Option("--out", help="Target directory (default: where the registry's entry looks).")] = None,
-    online: Annotated[bool | None, typer.Option("--online", help="Let pip download the sdist (77 MB, about 2.5 min); default: TOKEFF_ONLINE.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Convert again even if the target is up to date.")] = False,
+    name: Annotated[str, typer.Argument(help="The tokenizer to make or fetch: gemma3 (built from llama.cpp's GGUF), or a "
+                                              "registry entry with a `fetch:` source (kimi-k2, solar-pro2, exaone-4.0, ...).")],
+    source: Annotated[Path | None, typer.Option("--from", help="gemma3 only: llama-cpp-python 0.3.36's sdist, or ggml-vocab-gemma-4.gguf itself.")] = None,
+    target: Annotated[Path | None, typer.Option("--out", help="gemma3 only: target directory (default: where the registry's entry looks).")] = None,
+    online: Annotated[bool | None, typer.Option("--online", help="Allow the download (gemma3: pip fetches a 77 MB sdist; others: "
+                                                                 "the provider's file over HTTPS); default: TOKEFF_ONLINE.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Make or fetch again even if the file is here and checks out.")] = False,
+    registry: RegistryOpt = None,
 ) -> None:
-    """Make a tokenizer that no package ships as is, from a file that one does (hash-checked)."""
-    if name != "gemma3":
-        raise UsageError(f"no recipe to make {name!r}; known: gemma3")
-    from tokeff.tokenizers.convert.gemma import add_gemma
+    """Make a tokenizer that no package ships as is: build it from a file one does (gemma3), or
+    fetch it once from the provider's published repository at a pinned revision, hash-checked."""
+    if name == "gemma3":
+        from tokeff.tokenizers.convert.gemma import add_gemma
 
-    out.print(f"wrote {add_gemma(target, source, online=online, force=force)}")
+        out.print(f"wrote {add_gemma(target, source, online=online, force=force)}")
+        return
+    if source is not None or target is not None:
+        raise UsageError("--from and --out are for gemma3 only; a fetched tokenizer is kept where its registry entry says")
+    reg = load_registry(registry)
+    entry = reg.find(name)
+    fetchable = sorted(e.id for e in reg if e.fetch is not None)
+    if entry is None or entry.fetch is None:
+        raise UsageError(f"no recipe to make {name!r}; known: gemma3, {', '.join(fetchable)}")
+    from tokeff.tokenizers.fetch import fetch_tokenizer
+
+    for path in fetch_tokenizer(entry, online=online, force=force).values():
+        out.print(f"{entry.id}: {path}")
 
 
 @app.command("corpora")

@@ -355,6 +355,7 @@ def _context(ratios: pd.DataFrame, costs: pd.DataFrame, multipliers: pd.DataFram
         "priced": list(dict.fromkeys(costs["model"])),
         "corpora": loaded, "unmeasured": unmeasured,
         "proxies": [t.id for t in toks if t.status != "exact"],
+        "proxy_reasons": [(t.id, t.entry.proxy_reason or "") for t in toks if t.status == "proxy"],
         "tokenizers": toks, "signatures": signatures, "multipliers": multipliers.to_dict("records"),
         "fx_date": manifest["fx"]["date"], "rates_as_of": manifest["rates"]["as_of"],
         "table_signature": table_signature,

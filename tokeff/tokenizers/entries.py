@@ -90,6 +90,29 @@ class ApiSpec:
             raise ValueError(f"threads: must be 1 to 8, got {self.threads}")
 
 
+@dataclass(frozen=True)
+class FetchSpec:
+    """Where `tokeff tokenizers add ID --online` fetches an entry's files once: a Hugging Face
+    repository at a pinned `revision`; `files` maps each file role of the entry to the file's
+    name in the repository. The entry's own `files` say where the copies are kept (`@data/...`)
+    and their sha256 (None: pinned on first fetch, in the provenance.json written beside them)."""
+
+    __pydantic_config__ = FORBID
+
+    repo: str
+    revision: str
+    files: dict[str, str]
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*", self.repo):
+            raise ValueError(f"fetch.repo: {self.repo!r} must be owner/name")
+        if not re.fullmatch(r"[0-9a-f]{40}|[A-Za-z0-9._-]+", self.revision):
+            raise ValueError(f"fetch.revision: {self.revision!r} must be a 40-digit commit or a branch/tag name")
+        for name in self.files.values():
+            if not re.fullmatch(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*", name) or ".." in name.split("/"):
+                raise ValueError(f"fetch.files: {name!r} is not a plain file path inside the repository")
+
+
 def with_provider_defaults(data: Any) -> Any:
     """An `api:` mapping with key_env and rate_per_s filled from its provider's defaults."""
     if isinstance(data, dict) and isinstance(data.get("provider"), str) and data["provider"] in API_DEFAULTS:
@@ -120,6 +143,7 @@ class TokenizerEntry:
     online: str | None = None
     trust_remote_code: bool = False
     api: ApiSpec | None = None
+    fetch: FetchSpec | None = None
     vocab_size: int | None = None
     default: bool = False
     checked: date | None = None
@@ -148,6 +172,13 @@ class TokenizerEntry:
         if spec.files != (frozenset(),) and roles not in spec.files:
             wanted = " or ".join("+".join(sorted(a)) for a in spec.files)
             raise ValueError(f"backend {self.backend} needs files {wanted}, got {sorted(roles) or 'none'}")
+
+        if self.fetch is not None:
+            if set(self.fetch.files) != roles:
+                raise ValueError(f"fetch.files must name a repository file for each file role ({', '.join(sorted(roles))})")
+            for role, f in self.files.items():
+                if f.package is not None or not f.path.startswith("@data/"):
+                    raise ValueError(f"a fetched file is kept under @data/, not {f.path!r} (role {role})")
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as JSON-ready data (what `entry_from_dict` reads back)."""
@@ -186,6 +217,7 @@ def entry_from_dict(data: dict[str, Any]) -> TokenizerEntry:
     d = dict(data)
     d["files"] = {role: FileSource(**f) for role, f in (d.get("files") or {}).items()}
     d["api"] = ApiSpec(**d["api"]) if d.get("api") else None
+    d["fetch"] = FetchSpec(**d["fetch"]) if d.get("fetch") else None
     d["checked"] = date.fromisoformat(d["checked"]) if d.get("checked") else None
     return TokenizerEntry(**d)
 

@@ -68,6 +68,13 @@ def read_verified(role: str, src: FileSource) -> tuple[bytes, FileInfo]:
         except (KeyError, zipfile.BadZipFile) as exc:
             raise TokenizerUnavailableError(f"{path}: no {src.member!r} inside ({exc})") from exc
     digest = hashlib.sha256(data).hexdigest()
+    if src.sha256 is None and src.package is None and src.path.startswith("@data/"):
+        from tokeff.tokenizers.fetch import pinned_digest
+
+        pinned = pinned_digest(path)  # a file fetched once and pinned then (provenance.json)
+        if pinned is not None and digest != pinned:
+            raise HashMismatchError(f"{path} has sha256 {digest}, but it had {pinned} when it was fetched "
+                                    f"(see {path.parent / 'provenance.json'}); refusing a file that changed")
     if src.sha256 is not None and digest != src.sha256:
         where = f"{src.package}=={version}" if src.package else "local file"
         raise HashMismatchError(

@@ -44,7 +44,9 @@ class Registry:
         self.source = source
         self.entries: dict[str, TokenizerEntry] = {e.id: e for e in entries}
         self._by_model: dict[str, str] = {}
-        for e in entries:
+        # A model name means the tokenizer that counts offline: an entry with files wins over a
+        # count API listing the same model (that one is `<api id>.<model>`, e.g. claude-api.claude-opus-4-5).
+        for e in sorted(entries, key=lambda e: e.api is not None):
             for m in e.models:
                 self._by_model.setdefault(m.lower(), e.id)
 
@@ -60,10 +62,20 @@ class Registry:
     def find(self, name: str) -> TokenizerEntry | None:
         """The entry with id `name`, or the one a model called `name` uses; None if neither.
 
-        For an `api` entry, a model name other than the entry's default model gives a copy that
-        counts with that model, with id `<entry id>.<model>` (its own fingerprint and rows)."""
+        A model name resolves to the entry that counts it offline when there is one (a proxy for a
+        closed vocabulary), else to a count API. `<api id>.<model>` picks a count API and one of its
+        models explicitly: a copy that counts with that model, with that id (its own fingerprint
+        and rows)."""
         if name in self.entries:
             return self.entries[name]
+        head, dot, model = name.partition(".")
+        while dot:  # `<api id>.<model>`: that count API, with that model
+            api = self.entries.get(head)
+            if api is not None and api.api is not None:
+                match = next((m for m in api.models if m.lower() == model.lower()), None)
+                return api.for_api_model(match) if match else None
+            more, dot, model = model.partition(".")
+            head = f"{head}.{more}"
         tid = self._by_model.get(name.lower())
         if not tid:
             return None

@@ -84,10 +84,18 @@ class Tokenizer:
         spec = BACKENDS[e.backend]
         try:
             blobs = {role: read_verified(role, src) for role, src in sorted(e.files.items())}
-        except TokenizerUnavailableError:
+        except TokenizerUnavailableError as exc:
             if self.online and spec.online is not None and e.online:
                 return spec.online(e)
-            raise
+            if e.fetch is None:
+                raise
+            from tokeff.tokenizers.fetch import add_command, fetch_tokenizer
+
+            if not self.online:
+                raise TokenizerUnavailableError(f"{e.id} is not on this machine yet: run `{add_command(e.id)}` "
+                                                f"(fetches it once from {e.fetch.repo})") from exc
+            fetch_tokenizer(e, online=True)  # the network is allowed: fetch it once, as `add` would
+            blobs = {role: read_verified(role, src) for role, src in sorted(e.files.items())}
         self._files = [info for _, info in blobs.values()]
         if blobs:
             self._fingerprint = fingerprint_of(e.backend, {r: i.sha256 for r, (_, i) in blobs.items()}, e.pattern)
@@ -197,5 +205,9 @@ def availability(entry: TokenizerEntry) -> str:
         for src in entry.files.values():
             locate(src)
     except TokenizerUnavailableError as exc:
+        if entry.fetch is not None:
+            from tokeff.tokenizers.fetch import add_command
+
+            return f"missing: run `{add_command(entry.id)}`"
         return f"missing: {exc}"
     return "offline"

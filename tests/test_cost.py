@@ -417,27 +417,58 @@ def test_pivot_threshold_agrees_with_the_verdict_under_the_cache_minimum() -> No
     assert (p["premium"] > p["break_even_premium"]) == (p["cheaper"] != "direct")
 
 
-def test_the_korean_rag_answer_in_the_readme_by_hand() -> None:
-    """examples/ko-rag-assistant.yaml on open-mistral-nemo (0.15 USD in and out per 1M, no cache
-    rate, so the cached English prefix is billed at the input rate): tokens counted here on the
-    support-chat texts, priced in KRW at the ECB rate, 2 million requests a month."""
+def test_the_readme_worked_examples_by_hand() -> None:
+    """The README's figures, rebuilt from token counts made here with the real tokenizers on the
+    support-chat texts, the rates in model_rates.yaml / genai-prices, and the ECB rate."""
     import tokeff
 
     texts = tokeff.load_corpus("support-chat").texts
+    words = sum(len(t.split()) for t in texts["en"])
 
     def total(tokenizer: str, lang: str) -> int:
         tok = tokeff.get_tokenizer(tokenizer)
         return sum(len(tok.encode(t)) for t in texts[lang])
 
-    en_o200k, en_tekken, ko_tekken = total("o200k_base", "en"), total("mistral-tekken", "en"), total("mistral-tekken", "ko")
-    tin = 0.2 * 3000 * ko_tekken / en_o200k + 0.8 * 3000 * en_tekken / en_o200k
-    tout = 400 * ko_tekken / en_o200k
-    krw = float(load_fx().rate("USD", "KRW"))
-    df = cost(ROOT / "examples" / "ko-rag-assistant.yaml", ["open-mistral-nemo"])
-    row = df[df.language == "ko"].iloc[0]
-    assert row.input_tokens == pytest.approx(tin) and row.output_tokens == pytest.approx(tout)
-    assert row.cost_per_month == pytest.approx((tin + tout) * 0.15 / 1e6 * krw * 2_000_000)
-    assert f"{row.cost_per_month:,.0f}" == "1,619,986"  # the README's line
+    on = date(2026, 12, 3)
+    jpy, krw = float(load_fx().rate("USD", "JPY")), float(load_fx().rate("USD", "KRW"))
+    peak = 0.8 * 6 / 9 + 0.2 * 5 / 123  # Tokyo and Seoul (UTC+9): 80% of requests in 09:00-18:00 on weekdays
+
+    # Japanese support bot: 600 English words in (half a cached prefix), 120 out, 500,000 requests
+    ja = cost(ROOT / "examples" / "ja-support-bot.yaml", ["qwen3.8-flash", "gpt-6-luna", "deepseek-flash"], on=on)
+    ja = ja.set_index("model")
+
+    def ja_month(tokenizer: str, fresh: float, cached: float, out: float, minimum: int = 0, at_peak: float = 0.0) -> float:
+        tin, tout = 600 * total(tokenizer, "ja") / words, 120 * total(tokenizer, "ja") / words
+        hit = tin / 2 if tin / 2 >= minimum else 0.0
+        usd = ((tin - hit) * fresh + hit * cached + tout * out) / 1e6 * (1 + at_peak)
+        return usd * jpy * 500_000
+
+    # Qwen3.8-Flash (DashScope international 0.15 / 0.47, cache hit 0.016)
+    assert ja.at["qwen3.8-flash", "cost_per_month"] == pytest.approx(ja_month("qwen3.5", 0.15, 0.016, 0.47))
+    # GPT-6 Luna (0.1 / 0.5): the 629-token prefix is under OpenAI's 1,024 minimum, so no discount
+    assert ja.at["gpt-6-luna", "cost_per_month"] == pytest.approx(ja_month("o200k_base", 0.1, 0.01, 0.5, 1024))
+    # DeepSeek V4.1 Flash (0.15 / 0.60, hit 0.003), 2x at peak
+    assert ja.at["deepseek-flash", "cost_per_month"] == pytest.approx(ja_month("deepseek-v4", 0.15, 0.003, 0.6, 0, peak))
+    for model, figure in [("qwen3.8-flash", "13,208"), ("gpt-6-luna", "19,791"), ("deepseek-flash", "29,920")]:
+        assert f"{ja.at[model, 'cost_per_month']:,.0f}" == figure  # the README's table
+    assert f"{ja.at['deepseek-flash', 'cost_per_month'] / (1 + peak):,.0f}" == "19,410"  # the same, all off-peak
+
+    # Korean RAG assistant: 3,000 English o200k tokens in, 80% an English cached prefix; 400 out; 2M requests
+    ko = cost(ROOT / "examples" / "ko-rag-assistant.yaml", ["gpt-6-luna", "deepseek-flash", "qwen3.8-max"], on=on)
+    ko = ko.set_index("model")
+    en_o200k = total("o200k_base", "en")
+
+    def ko_month(tokenizer: str, fresh: float, cached: float, out: float, at_peak: float = 0.0) -> float:
+        prefix = 0.8 * 3000 * total(tokenizer, "en") / en_o200k
+        rest = 0.2 * 3000 * total(tokenizer, "ko") / en_o200k
+        tout = 400 * total(tokenizer, "ko") / en_o200k
+        return (rest * fresh + prefix * cached + tout * out) / 1e6 * (1 + at_peak) * krw * 2_000_000
+
+    assert ko.at["gpt-6-luna", "cost_per_month"] == pytest.approx(ko_month("o200k_base", 0.1, 0.01, 0.5))
+    assert ko.at["deepseek-flash", "cost_per_month"] == pytest.approx(ko_month("deepseek-v4", 0.15, 0.003, 0.6, peak))
+    assert ko.at["qwen3.8-max", "cost_per_month"] == pytest.approx(ko_month("qwen3.5", 2.0, 0.25, 6.0))
+    for model, figure in [("gpt-6-luna", "1,040,494"), ("deepseek-flash", "2,328,423"), ("qwen3.8-max", "13,873,767")]:
+        assert f"{ko.at[model, 'cost_per_month']:,.0f}" == figure  # the README's answer line
 
 
 def test_a_cut_answer_is_noted_and_taxed_on_the_content_delivered() -> None:

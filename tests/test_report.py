@@ -339,3 +339,19 @@ def test_a_proxys_known_error_is_stated_in_the_report(tmp_path: Path) -> None:
     md = (out / "report.md").read_text(encoding="utf-8")
     assert f"- **claude-2-proxy**: {reason}" in md
     assert "overstates the premium by 1% (zh-Hans) to 17% (ja)" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_default_report_prices_only_the_workloads_price_list(tmp_path: Path) -> None:
+    """The defaults include the mainland-China (CNY) rows of Qwen and GLM; a report for an
+    international workload prices their international rows only, and a cn-mainland one the reverse."""
+    out = tmp_path / "r"
+    build_report(out, corpora=["sample"], tokenizers=["qwen3.5"], n_resamples=20)
+    costs = pd.read_csv(out / "costs.csv")
+    assert set(costs.model) == {"qwen3.8-max", "qwen3.8-flash"} and set(costs.region) == {"international"}
+    wl = tmp_path / "cn.yaml"
+    wl.write_text("name: cn\ncorpus: sample\nrequests_per_month: 1000\ninput: {english_words: 100}\n"
+                  "output: {english_words: 50}\nlanguages: {zh-Hans: 1.0}\nregion: cn-mainland\ncurrency: CNY\n",
+                  encoding="utf-8")
+    build_report(tmp_path / "cn", corpora=["sample"], tokenizers=["qwen3.5"], workload=wl, n_resamples=20)
+    cn = pd.read_csv(tmp_path / "cn" / "costs.csv")
+    assert set(cn.model) == {"qwen3.8-max@cn-mainland", "qwen3.8-flash@cn-mainland"} and set(cn.currency) == {"CNY"}

@@ -24,6 +24,7 @@ from tokeff.costs.fx import fx_path, load_fx
 from tokeff.costs.money import NO_MINOR_UNIT, for_export
 from tokeff.costs.pricing import cheapest_per_tier, cost
 from tokeff.costs.rates import load_rates
+from tokeff.costs.regions import INTERNATIONAL, residency_for
 from tokeff.costs.workload import Workload, load_workload, parse_workload
 from tokeff.errors import UsageError, WorkloadError
 from tokeff.report import charts
@@ -141,6 +142,12 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
 
     ratios = run_study(measured, toks, reference=reference, n_resamples=n_resamples, seed=seed,
                        cache=CountCache() if cache else None, progress=counted).table
+    if not models:  # the defaults of the workload's price list, and with its data residency if it asks for one
+        cards = [c for c in cards if (c.region or INTERNATIONAL) == wl.region]
+        if wl.data_residency is not None:
+            for c in [c for c in cards if residency_for(book.residency, c.provider, c.model, wl.data_residency) is None]:
+                unavailable[c.model] = f"no documented in-region processing in {wl.data_residency} for {c.provider}"
+                cards.remove(c)
     priced = [c.model for c in cards if c.tokenizer]
     priced_on = datetime.now(UTC).date()
     costs = cost(wl, priced, ratios, rates=book, fx=fx, on=priced_on)

@@ -217,3 +217,18 @@ def test_data_residency_uplift_and_models_without_one() -> None:
     assert "no documented in-region processing in jp" in claude.notes
     with pytest.raises(WorkloadError, match="data_residency: no provider in the rates file documents"):
         cost(_wl(data_residency="mars"), ["gpt-6-luna"], ratios, on=on)
+
+
+def test_the_cost_command_shows_a_deprecated_pick_with_its_date(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tokeff.cli import app
+
+    wl = tmp_path / "w.yaml"
+    wl.write_text("name: w\ncorpus: sample\nrequests_per_month: 1000\ninput: {english_words: 100}\n"
+                  "output: {english_words: 50}\nlanguages: {ja: 1.0}\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["cost", str(wl), "-m", "gpt-4o-mini", "-m", "gpt-5.6-sol", "-m", "gpt-4"])
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.output.split())
+    assert "small gpt-4o-mini ‡ deprecated (retires 2027-01-14)" in flat or date.today() >= date(2027, 1, 14)
+    assert "‡ gpt-4: retired (2026-10-23), priced on request, not ranked" in flat

@@ -84,9 +84,9 @@ def cost_cmd(
         if best["tier"].nunique() > 1:
             out.print(f"cheapest per tier in {language!s}: " + "; ".join(
                 f"{b['tier'] or 'untiered'} {b['model']}" + ("" if b["tokenizer_status"] == "exact" else " †")
-                + ("" if b["lifecycle"] == "current" else f" [{b['lifecycle']}]")
+                + ("" if b["lifecycle"] == "current" else f" ‡ {b['lifecycle']}")
                 + f" {_money(b['cost_per_month'])} {cur}/month"
-                f" (language tax {b['language_tax_share']:.0%})" for b in best.to_dict('records')))
+                f" (language tax {b['language_tax_share']:.0%})" for b in best.to_dict('records')), markup=False)
     for life, part in table.groupby("lifecycle", sort=False):
         if life != "current":
             which = ", ".join(dict.fromkeys(part["model"]))

@@ -31,7 +31,9 @@ def locate(src: FileSource) -> tuple[Path, str | None]:
     if src.package is None:
         path = resolve_local(src.path)
         if not path.is_file():
-            hint = " (made on this machine: see `tokeff tokenizers add --help`)" if src.path.startswith("@data/") else ""
+            made = Path(src.path).parent.name
+            hint = (f" (made once on this machine: `tokeff tokenizers add {made} --online`, or --from a local file; "
+                    "see `tokeff tokenizers add --help`)") if src.path.startswith("@data/") else ""
             raise TokenizerUnavailableError(f"tokenizer file {path} does not exist{hint}")
         return path, None
     import importlib.metadata as md  # here, not at the top: a cached run never locates a file

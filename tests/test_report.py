@@ -348,6 +348,7 @@ def test_a_default_report_prices_only_the_workloads_price_list(tmp_path: Path) -
     build_report(out, corpora=["sample"], tokenizers=["qwen3.5"], n_resamples=20)
     costs = pd.read_csv(out / "costs.csv")
     assert set(costs.model) == {"qwen3.8-max", "qwen3.8-flash"} and set(costs.region) == {"international"}
+    assert "cn-mainland" not in (out / "index.html").read_text(encoding="utf-8")  # not even among those left out
     wl = tmp_path / "cn.yaml"
     wl.write_text("name: cn\ncorpus: sample\nrequests_per_month: 1000\ninput: {english_words: 100}\n"
                   "output: {english_words: 50}\nlanguages: {zh-Hans: 1.0}\nregion: cn-mainland\ncurrency: CNY\n",

@@ -144,6 +144,8 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
                        cache=CountCache() if cache else None, progress=counted).table
     if not models:  # the defaults of the workload's price list, and with its data residency if it asks for one
         cards = [c for c in cards if (c.region or INTERNATIONAL) == wl.region]
+        for m in [m for m in unavailable if (book.rows[m].region or INTERNATIONAL) != wl.region]:
+            del unavailable[m]  # another price list's row of a model: not this workload's to list
         if wl.data_residency is not None:
             for c in [c for c in cards if residency_for(book.residency, c.provider, c.model, wl.data_residency) is None]:
                 unavailable[c.model] = f"no documented in-region processing in {wl.data_residency} for {c.provider}"

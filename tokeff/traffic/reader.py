@@ -200,7 +200,7 @@ def _table(p: Path) -> Iterator[Request]:
     import pandas as pd
 
     if p.suffix.lower() == ".csv":
-        for n, _ in _decoded_lines(p):  # invalid UTF-8 named by line before pandas reads it
+        for _ in _decoded_lines(p):  # invalid UTF-8 named by line before pandas reads it
             pass
         try:
             df = pd.read_csv(p, dtype=object, keep_default_na=False)

@@ -22,7 +22,7 @@ import pandas as pd
 from tokeff._util.cache import CountCache
 from tokeff.costs.fx import Fx, load_fx
 from tokeff.costs.pricing import request_cost
-from tokeff.costs.rates import RateBook, RateCard, load_rates
+from tokeff.costs.rates import Prices, RateBook, RateCard, load_rates
 from tokeff.errors import LanguageError, UnpricedModelError, UsageError
 from tokeff.tokenizers.registry import load_registry
 from tokeff.tokenizers.tokenizer import Tokenizer, availability, get_tokenizer
@@ -210,10 +210,10 @@ def _price(card: RateCard, tok: Tokenizer, requests: Sequence[Request], counts: 
         write = 1.0 if cacheable and req.system_prefix not in written else 0.0
         if cacheable:
             written.add(req.system_prefix)
-        costs, applied, notes = _split(card, groups, floor, write, english=False)
-        eng_costs, eng_applied, _ = _split(card, groups, floor, write, english=True)
+        costs, applied, notes, tier = _split(card, groups, floor, write, english=False)
+        eng_costs, eng_applied, _, eng_tier = _split(card, groups, floor, write, english=True)
         for g, c, e in zip(groups, costs, eng_costs, strict=True):
-            if g.english == g.tokens and applied == eng_applied:
+            if g.english == g.tokens and applied == eng_applied and tier is eng_tier:
                 e = c  # billed alike in both: no tax, not a rounding remainder
             row = table.setdefault(g.key, _Row())
             row.tokens += g.tokens
@@ -223,7 +223,7 @@ def _price(card: RateCard, tok: Tokenizer, requests: Sequence[Request], counts: 
             row.count += g.key[0] not in ("framing", "reasoning")
             row.cost += c
             row.english_cost += e if not math.isnan(g.english) else math.nan
-            row.cached += g.cached if applied else 0.0
+            row.cached += g.cached if applied and not write else 0.0  # tokens read from the cache
             row.notes += list(notes) if g.cached else []
             if math.isnan(g.english):
                 row.notes.append("language undetermined or without a fitted English equivalent: no language tax"
@@ -235,8 +235,9 @@ def _price(card: RateCard, tok: Tokenizer, requests: Sequence[Request], counts: 
 
 
 def _split(card: RateCard, groups: list[_Group], floor: int | None, write: float, *,
-           english: bool) -> tuple[list[float], bool, tuple[str, ...]]:
-    """One request priced by request_cost and its cost split over `groups` by billed rate."""
+           english: bool) -> tuple[list[float], bool, tuple[str, ...], Prices]:
+    """One request priced by request_cost and its cost split over `groups` by billed rate; also
+    whether its cached prefix was discounted and the rate tier its prompt size chose."""
     def size(g: _Group) -> float:
         return g.tokens if not english or math.isnan(g.english) else g.english
 
@@ -262,4 +263,4 @@ def _split(card: RateCard, groups: list[_Group], floor: int | None, write: float
             c = cached_of(g) if applied else 0.0
             weights.append((size(g) - c) * float(p.input) + c * prefix_rate)
     total = sum(weights)
-    return [rc.cost * w / total if total else 0.0 for w in weights], applied, rc.notes
+    return [rc.cost * w / total if total else 0.0 for w in weights], applied, rc.notes, p

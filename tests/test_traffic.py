@@ -1,0 +1,164 @@
+"""tokeff traffic: reading, language of each part, exact counts, framing, cached prefixes, costs
+and the language tax, all checked against counts from the real tokenizers and rates computed here."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from tokeff.cli import app
+from tokeff.costs.rates import load_rates
+from tokeff.tokenizers.tokenizer import get_tokenizer
+from tokeff.traffic.cost import TRAFFIC_COLUMNS, traffic_cost
+from tokeff.traffic.estimate import fit, shared_runs
+from tokeff.traffic.langid import detect
+from tokeff.traffic.reader import read_traffic
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "traffic-support.jsonl"
+runner = CliRunner()
+
+
+def _example() -> list[dict]:
+    return [json.loads(line) for line in EXAMPLE.read_text(encoding="utf-8").splitlines()]
+
+
+def test_example_reads_as_twenty_requests_with_system_user_and_response() -> None:
+    reqs = read_traffic(EXAMPLE)
+    raw = _example()
+    assert len(reqs) == 20
+    for req, obj in zip(reqs, raw, strict=True):
+        assert [p.role for p in req.parts] == ["system", "user", "response"]
+        assert req.parts[1].text == obj["messages"][1]["content"] and req.parts[2].text == obj["response"]
+        assert req.messages == 2 and req.system_prefix == (obj["messages"][0]["content"],)
+    assert len({r.system_prefix for r in reqs}) == 1
+
+
+def test_language_of_each_part() -> None:
+    assert detect("会議は木曜日の午後3時に変更になりました。") == "ja"
+    assert detect('{"order_id": 5, "status": "発送済み"}') == "ja"  # one kana among Han, keys in ASCII
+    assert detect("회의가 목요일 오후 3시로 변경되었습니다.") == "ko"
+    assert detect("会议改到星期四下午3点。") == "zh-Hans" and detect("會議改到星期四下午3點。") == "zh-Hant"
+    assert detect("中文") == "zh"  # characters common to both written forms: not guessed
+    assert detect("Please change the delivery address of my order.") == "en"
+    assert detect("Thanks!") == "und" and detect("12345") == "und"  # too short, no letters: not guessed
+    langs = [detect(p.text) for r in read_traffic(EXAMPLE) for p in r.parts]
+    assert (langs.count("en"), langs.count("ja"), langs.count("ko")) == (24, 20, 16)
+
+
+def test_example_costs_are_the_hand_counts_times_the_rates() -> None:
+    """gpt-4o-mini on the example: tokens per part from o200k_base here, OpenAI's framing (3 per
+    message, 3 for the reply: 20 x (2 x 3 + 3)), no cache (the 57-token system prompt is under
+    the 1,024-token minimum), cost = tokens x rate / 1e6."""
+    tok = get_tokenizer("o200k_base")
+    card = load_rates().card("gpt-4o-mini")
+    rin, rout = float(card.standard.input), float(card.standard.output)
+    df = traffic_cost(read_traffic(EXAMPLE), ["gpt-4o-mini"], requests_per_month=100_000)
+    assert list(df.columns[: len(TRAFFIC_COLUMNS)]) == TRAFFIC_COLUMNS
+    raw = _example()
+    system = sum(tok.count([o["messages"][0]["content"]])[0] for o in raw)
+    users = sum(tok.count([o["messages"][1]["content"]])[0] for o in raw)
+    answers = sum(tok.count([o["response"]])[0] for o in raw)
+    by_part = df.groupby("parts")["tokens"].sum()
+    assert (by_part["system"], by_part["user"], by_part["response"], by_part["framing"]) == (system, users, answers, 180)
+    expected = ((system + users + 180) * rin + answers * rout) / 1e6
+    assert df["cost"].sum() == pytest.approx(expected, rel=1e-12)
+    sys_row = df[df["parts"] == "system"].iloc[0]
+    assert sys_row["cost"] == pytest.approx(system * rin / 1e6, rel=1e-12) and sys_row["language_tax"] == 0
+    assert "under the 1,024-token cache minimum" in sys_row["note"] and sys_row["cached_tokens"] == 0
+    assert df["cost_per_month"].sum() == pytest.approx(expected / 20 * 100_000, rel=1e-12)
+    framing = df[df["parts"] == "framing"].iloc[0]
+    assert "OpenAI Cookbook" in framing["note"] and framing["language_tax"] == 0
+    # each Japanese part's English equivalent: shared ASCII runs as they are, the rest x the fitted ratio
+    ja = df[(df["parts"] == "user") & (df["language"] == "ja")].iloc[0]
+    texts = [o["messages"][1]["content"] for o in raw if detect(o["messages"][1]["content"]) == "ja"]
+    n = sum(tok.count(texts))
+    s = sum(sum(tok.count(shared_runs(t))) for t in texts if shared_runs(t))
+    from tokeff.traffic.cost import shipped_corpora
+
+    ratio = fit(shipped_corpora(), tok, "ja").ratio
+    assert ja["tokens"] == n and ja["english_equivalent_tokens"] == pytest.approx(s + (n - s) * ratio)
+    assert ja["english_equivalent_low"] < ja["english_equivalent_tokens"] < ja["english_equivalent_high"]
+    price = ja["cost"] / ja["tokens"]
+    assert price == pytest.approx(rin / 1e6) and ja["english_equivalent_cost"] == pytest.approx(
+        ja["english_equivalent_tokens"] * rin / 1e6)
+    assert ja["language_tax"] == pytest.approx(ja["cost"] - ja["english_equivalent_cost"]) and ja["language_tax"] > 0
+
+
+def test_a_repeated_long_system_prompt_is_a_cached_prefix(tmp_path: Path) -> None:
+    """Three requests share a system prompt above OpenAI's 1,024-token minimum: the first pays the
+    input rate (OpenAI has no cache-write rate), the other two the cached-input rate."""
+    prompt = " ".join(f"Rule {i}: answer the customer about order number {1000 + i} politely." for i in range(120))
+    lines = [{"messages": [{"role": "system", "content": prompt}, {"role": "user", "content": q}]}
+             for q in ("注文はいつ届きますか？", "返品したいです。", "請求書をください。")]
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
+    tok, card = get_tokenizer("o200k_base"), load_rates().card("gpt-4o-mini")
+    t = tok.count([prompt])[0]
+    assert t >= 1024
+    df = traffic_cost(read_traffic(path), ["gpt-4o-mini"])
+    row = df[df["parts"] == "system"].iloc[0]
+    assert row["cached_tokens"] == 2 * t
+    expected = (t * float(card.standard.input) + 2 * t * float(card.standard.cached_input or 0)) / 1e6
+    assert row["cost"] == pytest.approx(expected, rel=1e-12)
+    assert math.isnan(df["cost_per_month"].iloc[0])  # no volume given
+
+
+def test_a_planted_secret_never_leaves_the_traffic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "sk-PLANTED-traffic-0123456789abcdef"
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TOKEFF_CACHE_DIR", str(cache))
+    good = tmp_path / "logs.jsonl"
+    good.write_text(json.dumps({"messages": [{"role": "user", "content": f"APIキーは{secret}です。"}],
+                                "response": f"{secret} を受け取りました。"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    outputs = [tmp_path / f"o.{ext}" for ext in ("csv", "json", "parquet")]
+    seen = []
+    for o in outputs:
+        res = runner.invoke(app, ["traffic", str(good), "-m", "gpt-4o-mini", "--out", str(o)])
+        assert res.exit_code == 0, res.output
+        seen.append(res.output)
+    res = runner.invoke(app, ["traffic", str(good), "-m", "gpt-4o-mini", "--json"])
+    seen.append(res.output)
+    bad = tmp_path / "bad.jsonl"  # the secret on a line that is not JSON, and in an unknown role
+    bad.write_text(f'{{"messages": [{{"role": "user", "content": "{secret}"}}\n', encoding="utf-8")
+    role = tmp_path / "role.jsonl"
+    role.write_text(json.dumps({"messages": [{"role": secret, "content": secret}]}) + "\n", encoding="utf-8")
+    for f in (bad, role):
+        res = runner.invoke(app, ["traffic", str(f), "-m", "gpt-4o-mini"])
+        assert res.exit_code == 2 and f"{f.name}:1:" in res.output.replace("\n", "")
+        seen.append(res.output)
+    assert all(secret not in s and "PLANTED" not in s for s in seen)
+    for path in [*outputs, *cache.rglob("*")]:
+        if path.is_file():
+            data = path.read_bytes()
+            assert secret.encode() not in data and b"PLANTED" not in data, path
+    assert any(p.name == "counts.sqlite" for p in cache.rglob("*"))  # the counts were cached, as hashes
+
+
+def test_csv_and_text_traffic(tmp_path: Path) -> None:
+    pd.DataFrame({"input": ["注文はいつ届きますか？", "Where is my parcel?"], "output": ["明日届きます。", ""]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    reqs = read_traffic(tmp_path / "t.csv")
+    assert [[p.role for p in r.parts] for r in reqs] == [["user", "response"], ["user"]]
+    assert reqs[1].where.endswith("t.csv:3")
+    (tmp_path / "t.txt").write_text("一つ目の質問です。\n\nsecond prompt here\n", encoding="utf-8")
+    reqs = read_traffic(tmp_path / "t.txt")
+    assert [r.parts[0].text for r in reqs] == ["一つ目の質問です。", "second prompt here"]
+    assert reqs[1].where.endswith("t.txt:3")
+
+
+def test_cli_takes_the_volume_from_a_workload(tmp_path: Path) -> None:
+    (tmp_path / "w.yaml").write_text("name: w\nrequests_per_month: 5000\ninput: {english_words: 10}\n"
+                                     "output: {english_words: 10}\n", encoding="utf-8")
+    res = runner.invoke(app, ["traffic", str(EXAMPLE), "-m", "gpt-4o-mini", "--workload", str(tmp_path / "w.yaml"),
+                              "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    total = sum(r["cost"] for r in rows)
+    assert sum(r["cost_per_month"] for r in rows) == pytest.approx(total / 20 * 5000)
+    assert {r["requests_per_month"] for r in rows} == {5000}

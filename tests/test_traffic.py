@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tokeff.analysis.density import fit, shared_runs
 from tokeff.cli import app
 from tokeff.costs.rates import load_rates
 from tokeff.tokenizers.tokenizer import get_tokenizer
 from tokeff.traffic.cost import TRAFFIC_COLUMNS, traffic_cost
-from tokeff.traffic.estimate import fit, shared_runs
 from tokeff.traffic.langid import detect
 from tokeff.traffic.reader import read_traffic
 

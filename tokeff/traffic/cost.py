@@ -1,7 +1,7 @@
 """A traffic sample priced exactly on each model: every part counted with the model's own
 tokenizer (each distinct text once), the provider's documented framing added, repeated system
 prompts priced as a cached prefix, and the language tax in money against the English
-equivalent of each part (tokeff.traffic.estimate).
+equivalent of each part (tokeff.analysis.density).
 
 Each request is priced whole by tokeff.costs.pricing.request_cost (rate tier from its prompt
 size, cache minimum, cache write on a prefix's first use, reasoning billed as output); its cost
@@ -20,13 +20,13 @@ from decimal import Decimal
 import pandas as pd
 
 from tokeff._util.cache import CountCache
+from tokeff.analysis.density import Density, fit, split_counts
 from tokeff.costs.fx import Fx, load_fx
 from tokeff.costs.pricing import request_cost
 from tokeff.costs.rates import Prices, RateBook, RateCard, load_rates
 from tokeff.errors import LanguageError, UnpricedModelError, UsageError
 from tokeff.tokenizers.registry import load_registry
 from tokeff.tokenizers.tokenizer import Tokenizer, availability, get_tokenizer
-from tokeff.traffic.estimate import Density, fit, split_counts
 from tokeff.traffic.framing import NOT_DOCUMENTED, framing_for
 from tokeff.traffic.langid import UNDETERMINED, detect
 from tokeff.traffic.reader import Request

@@ -1,4 +1,4 @@
-"""Held-out validation of the English-equivalent estimate (tokeff.traffic.estimate): each shipped
+"""Held-out validation of the English-equivalent estimate (tokeff.analysis.density): each shipped
 corpus left out in turn and fitted on the others; public corpora (FLORES-200, NTREX-128) fitted
 on all shipped ones. Reports error and whether the 95% interval covered the truth."""
 
@@ -9,9 +9,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from tokeff._util.cache import CountCache
+from tokeff.analysis.density import VALIDATION_COLUMNS, validate
 from tokeff.corpora.corpus import Corpus
 from tokeff.tokenizers.tokenizer import Tokenizer
-from tokeff.traffic.estimate import VALIDATION_COLUMNS, validate
 
 
 def held_out_table(shipped: Sequence[Corpus], public: Sequence[Corpus], tokenizers: Sequence[Tokenizer],

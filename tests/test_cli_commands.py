@@ -41,7 +41,7 @@ def _command_paths() -> list[str]:
 
 def test_the_command_list_is_what_we_think() -> None:
     assert set(_command_paths()) == {
-        "measure", "count", "corpora", "models", "cost", "estimate", "report", "verify", "diagnostics", "fertility",
+        "measure", "count", "corpora", "models", "cost", "estimate", "traffic", "report", "verify", "diagnostics", "fertility",
         "context", "proxy-check", "tokenizers", "tokenizers add", "cache info", "cache clear"}
 
 

@@ -1,6 +1,7 @@
 """One prompt, every model: its tokens on each model's tokenizer, what the same content would
-take in English on that tokenizer (tokens / the language's measured premium, with the premium's
-95% CI), and what the prompt costs as input and as output. The language is the one given, else
+take in English on that tokenizer (tokeff.analysis.density: shared ASCII runs as they are, the
+rest at the English-per-native-token ratio fitted on parallel corpora, with its 95% prediction
+interval), and what the prompt costs as input and as output. The language is the one given, else
 told from the script (kana -> ja, Hangul -> ko, Han -> zh-Hans, Thai, Devanagari -> hi ...), else
 English."""
 
@@ -38,13 +39,16 @@ def detect_language(text: str) -> str:
 
 
 def estimate(text: str, models: Sequence[str] | None = None, *, language: str | None = None,
-             corpus: str = "support-chat", currency: str = "USD") -> pd.DataFrame:
+             corpus: str | Sequence[str] | None = None, currency: str = "USD") -> pd.DataFrame:
     """One row per model (columns ESTIMATE_COLUMNS); costs in `currency` for this one prompt.
-    Default models: the rates file's defaults whose tokenizer is here."""
+    Default models: the rates file's defaults whose tokenizer is here. `corpus`: the parallel
+    corpora the English equivalent is fitted on (at least two; default: every shipped corpus);
+    `premium` is the prompt's tokens over its English equivalent."""
+    from tokeff._util.cache import CountCache
+    from tokeff.analysis.density import fit, split_counts
+    from tokeff.corpora.loaders import load_corpus, shipped_corpora
     from tokeff.costs.fx import load_fx
     from tokeff.costs.rates import load_rates
-    from tokeff.study.counting import count_text
-    from tokeff.study.run import measure
     from tokeff.tokenizers.registry import load_registry
     from tokeff.tokenizers.tokenizer import availability, get_tokenizer
 
@@ -55,27 +59,28 @@ def estimate(text: str, models: Sequence[str] | None = None, *, language: str | 
     names = list(models) if models else [m for m in book.defaults() if book.card(m).tokenizer
                                          and availability(registry.get(book.card(m).tokenizer or "")) == "offline"]
     cards = [book.card(m) for m in names]
-    toks = sorted({registry.get(c.tokenizer).id for c in cards if c.tokenizer})
-    ratios = measure(corpus, toks, languages=[lang]) if lang != "en" else None
+    names_fit = [corpus] if isinstance(corpus, str) else list(corpus or shipped_corpora())
+    corpora = [load_corpus(c) for c in names_fit] if lang != "en" else []
+    if corpora and not any(lang in c.texts for c in corpora):
+        raise LanguageError(f"corpus {', '.join(names_fit)} has no {lang} to estimate English from; pick others "
+                            "with --corpus")
+    cache = CountCache()
     rows = []
     for card in cards:
         if card.tokenizer is None:
             continue
         tok = get_tokenizer(registry.get(card.tokenizer).id)
-        n = count_text(tok, text)
-        if ratios is not None:
-            r = ratios[(ratios["tokenizer"] == tok.id) & (ratios["language"] == lang)]
-            if r.empty:
-                raise LanguageError(f"corpus {corpus!r} has no {lang} to estimate English from; pick one with --corpus")
-            p, low, high = (float(r.iloc[0][c]) for c in ("premium", "premium_low", "premium_high"))
+        (n,), (shared,) = split_counts(tok, [text], cache)
+        if corpora:
+            est, low, high = fit(corpora, tok, lang, cache=cache).predict(n - shared, shared)
         else:
-            p = low = high = 1.0
+            est = low = high = float(n)
         prices = card.standard.at(n)
         rate = float(fx.rate(card.currency, currency))
         rows.append({"model": card.model, "tokenizer": tok.id, "language": lang, "tokens": n,
-                     "english_equivalent_tokens": n / p, "english_equivalent_low": n / high,
-                     "english_equivalent_high": n / low, "premium": p,
+                     "english_equivalent_tokens": est, "english_equivalent_low": low,
+                     "english_equivalent_high": high, "premium": n / est if est else 1.0,
                      "cost_as_input": n * float(prices.input) / 1e6 * rate,
                      "cost_as_output": n * float(prices.output) / 1e6 * rate, "currency": currency.upper(),
-                     "corpus": corpus if ratios is not None else ""})
+                     "corpus": ", ".join(c.name for c in corpora)})
     return pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)

@@ -162,3 +162,33 @@ def test_cli_takes_the_volume_from_a_workload(tmp_path: Path) -> None:
     total = sum(r["cost"] for r in rows)
     assert sum(r["cost_per_month"] for r in rows) == pytest.approx(total / 20 * 5000)
     assert {r["requests_per_month"] for r in rows} == {5000}
+
+
+def test_anthropic_shape_tools_and_reasoning(tmp_path: Path) -> None:
+    """Top-level system, content blocks, a tool_use and a tool_result, an OpenAI tool call and usage
+    reasoning tokens: each text is its own part, reasoning is billed at the output rate, and
+    framing counts the input messages (OpenAI's rule, 3 each + 3)."""
+    line = {"system": [{"type": "text", "text": "You are a shop assistant."}],
+            "messages": [
+                {"role": "user", "content": [{"type": "text", "text": "在庫はありますか？"}, {"type": "image", "source": {}}]},
+                {"role": "assistant", "content": [{"type": "tool_use", "input": {"sku": "A-1"}}]},
+                {"role": "user", "content": [{"type": "tool_result", "content": '{"stock": 3}'}]},
+                {"role": "assistant", "content": None, "tool_calls": [{"function": {"arguments": '{"q": "在庫"}'}}]},
+                {"role": "tool", "content": "在庫は3点です。", "name": "lookup"}],
+            "response": {"role": "assistant", "content": "はい、3点ございます。"},
+            "usage": {"completion_tokens_details": {"reasoning_tokens": 40}}}
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    (req,) = read_traffic(path)
+    assert [(p.role, p.text) for p in req.parts] == [
+        ("system", "You are a shop assistant."), ("user", "在庫はありますか？"), ("tool", '{"sku": "A-1"}'),
+        ("tool", '{"stock": 3}'), ("tool", '{"q": "在庫"}'), ("tool", "在庫は3点です。"),
+        ("response", "はい、3点ございます。")]
+    assert (req.messages, req.names, req.reasoning_tokens) == (6, 1, 40)
+    df = traffic_cost([req], ["gpt-4o-mini"])
+    card = load_rates().card("gpt-4o-mini")
+    reasoning = df[df["parts"] == "reasoning"].iloc[0]
+    assert reasoning["tokens"] == 40 and reasoning["cost"] == pytest.approx(40 * float(card.standard.output) / 1e6)
+    assert df[df["parts"] == "framing"].iloc[0]["tokens"] == 6 * 3 + 1 + 3
+    tok = get_tokenizer("o200k_base")
+    assert df["tokens"].sum() == sum(tok.count([p.text for p in req.parts])) + 22 + 40

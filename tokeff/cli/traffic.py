@@ -21,6 +21,7 @@ def traffic_cmd(
     requests_per_month: Annotated[float | None, typer.Option("--requests-per-month", help="Monthly volume to scale the sample to.")] = None,
     currency: Annotated[str, typer.Option(help="Currency of the costs.")] = "USD",
     out_file: Annotated[Path | None, out_option("the traffic cost table")] = None,
+    fit_corpus: Annotated[list[str] | None, typer.Option("--fit-corpus", "-c", help="Parallel corpora the English equivalent is fitted on (repeatable, at least two; e.g. flores200:DIR). Default: every shipped corpus.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the count cache (it holds only hashes of texts).")] = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -31,7 +32,7 @@ def traffic_cmd(
     from tokeff.traffic.cost import traffic_cost
     from tokeff.traffic.reader import read_traffic
 
-    check_outputs({"--out": out_file}, [file, workload], [])
+    check_outputs({"--out": out_file}, [file, workload], fit_corpus or [])
     if workload is not None and requests_per_month is not None:
         raise UsageError("give --workload or --requests-per-month, not both")
     rpm = requests_per_month
@@ -40,8 +41,13 @@ def traffic_cmd(
 
         rpm = load_workload(workload).requests_per_month
     requests = read_traffic(file)
+    corpora = None
+    if fit_corpus:
+        from tokeff.corpora.loaders import load_corpus
+
+        corpora = [load_corpus(c) for c in fit_corpus]
     table = traffic_cost(requests, model, requests_per_month=rpm, currency=currency,
-                         cache=None if no_cache else CountCache())
+                         cache=None if no_cache else CountCache(), corpora=corpora)
     write_output(table, out_file)
     if json_out:
         print_json(table)

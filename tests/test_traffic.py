@@ -192,3 +192,36 @@ def test_anthropic_shape_tools_and_reasoning(tmp_path: Path) -> None:
     assert df[df["parts"] == "framing"].iloc[0]["tokens"] == 6 * 3 + 1 + 3
     tok = get_tokenizer("o200k_base")
     assert df["tokens"].sum() == sum(tok.count([p.text for p in req.parts])) + 22 + 40
+
+
+def test_parts_without_an_english_equivalent_are_not_guessed(tmp_path: Path) -> None:
+    """French (no parallel corpus has it): exact tokens and cost, no English equivalent and no tax;
+    `OK` (too short to tell): the same; digits only: language-neutral, its own English equivalent;
+    Indonesian (Latin script: its ASCII is its own words, nothing shared): tokens x the fitted ratio."""
+    texts = ["Bonjour, je voudrais annuler ma commande numéro 5521.", "OK", "5521",
+             "Saya ingin membatalkan pesanan saya nomor 5521 karena alamatnya salah."]
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    df = traffic_cost(read_traffic(path), ["gpt-4o-mini"]).set_index("language")
+    tok = get_tokenizer("o200k_base")
+    assert set(df.index) == {"fr", "und", "id", ""}
+    fr = df.loc["fr"]
+    assert math.isnan(fr["english_equivalent_tokens"]) and math.isnan(fr["language_tax"])
+    assert "no English-equivalent model for fr" in fr["note"]
+    rate = float(load_rates().card("gpt-4o-mini").standard.input)
+    assert fr["cost"] == pytest.approx(tok.count([texts[0]])[0] * rate / 1e6)
+    und = df.loc["und"]  # "OK" and "5521": one row; OK refuses, so the row has no English equivalent
+    assert und["tokens"] == sum(tok.count(texts[1:3])) and math.isnan(und["english_equivalent_tokens"])
+    from tokeff.traffic.cost import shipped_corpora
+
+    n = tok.count([texts[3]])[0]
+    assert df.loc["id", "english_equivalent_tokens"] == pytest.approx(n * fit(shipped_corpora(), tok, "id").ratio)
+    only_digits = traffic_cost(read_traffic(_one(tmp_path, "5521")), ["gpt-4o-mini"])
+    row = only_digits[only_digits["parts"] == "user"].iloc[0]
+    assert row["english_equivalent_tokens"] == row["tokens"] and row["language_tax"] == 0
+
+
+def _one(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "one.txt"
+    path.write_text(text + "\n", encoding="utf-8")
+    return path

@@ -1,8 +1,8 @@
 """The English equivalent of non-parallel text, with a 95% interval, learned on parallel corpora.
 
 A part in language L on tokenizer T holds `shared` tokens (runs of ASCII letters/digits: JSON
-keys, ids, numbers, code, product names, which English writes the same) and `native` tokens
-(the rest). English needs `shared + native x r` tokens for the same content, where r (English
+keys, ids, numbers, code, product names, which English writes the same; only for languages not
+written in the Latin script) and `native` tokens (the rest). English needs `shared + native x r` tokens for the same content, where r (English
 tokens per native token of L on T) varies by corpus. It is fitted on aligned corpora: for each
 corpus c, y_c = log((English tokens - shared) / native), summed over its segments. The estimate
 takes r = exp(mean y_c); its 95% interval is a random-effects prediction interval for a new
@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -45,6 +46,16 @@ def t975(df: int) -> float:
         raise ValueError("t quantile needs at least one degree of freedom")
     below = [d for d in _T975 if d <= df]
     return 1.96 if df > 30 else _T975[max(below)]
+
+
+@lru_cache(maxsize=256)
+def splits_ascii(language: str) -> bool:
+    """Whether ASCII runs in `language` are content written the same in English (ids, numbers, code,
+    names): true for languages not written in the Latin script (ja, ko, zh, th, hi...). In a
+    Latin-script language (vi, id, fr...) ASCII letters are the language's own words."""
+    import langcodes
+
+    return bool(langcodes.Language.get(language).maximize().script != "Latn")
 
 
 def shared_runs(text: str) -> list[str]:
@@ -104,7 +115,11 @@ class _Side:
 def _side(corpus: Corpus, tokenizer: Tokenizer, language: str, reference: str,
           cache: CountCache | None) -> _Side:
     eng = np.array(count_texts(tokenizer, corpus.texts[reference], cache), dtype=float)
-    tokens, shared = split_counts(tokenizer, corpus.texts[language], cache)
+    if splits_ascii(language):
+        tokens, shared = split_counts(tokenizer, corpus.texts[language], cache)
+    else:
+        tokens = count_texts(tokenizer, corpus.texts[language], cache)
+        shared = [0] * len(tokens)
     t, s = np.array(tokens, dtype=float), np.array(shared, dtype=float)
     return _Side(eng, t - s, s)
 

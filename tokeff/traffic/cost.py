@@ -20,7 +20,7 @@ from decimal import Decimal
 import pandas as pd
 
 from tokeff._util.cache import CountCache
-from tokeff.analysis.density import Density, fit, split_counts
+from tokeff.analysis.density import Density, fit, split_counts, splits_ascii
 from tokeff.costs.fx import Fx, load_fx
 from tokeff.costs.pricing import request_cost
 from tokeff.costs.rates import Prices, RateBook, RateCard, load_rates
@@ -129,6 +129,7 @@ def traffic_cost(requests: Sequence[Request], models: Sequence[str] | None = Non
         fxr.rate(c.currency, cur)  # an unknown currency fails before any counting
     texts = list(dict.fromkeys(p.text for r in requests for p in r.parts))
     language = {t: detect(t) for t in texts}
+    neutral = {t for t in texts if not any(ch.isalpha() for ch in t)}  # numbers, punctuation: no language
     prefixes = Counter(r.system_prefix for r in requests if r.system_prefix)
     densities = _Densities(corpora, cache)
     counted: dict[str, tuple[Tokenizer, dict[str, tuple[int, int]]]] = {}
@@ -140,7 +141,8 @@ def traffic_cost(requests: Sequence[Request], models: Sequence[str] | None = Non
         if tok_id not in counted:
             tok = get_tokenizer(tok_id)
             tokens, shared = split_counts(tok, texts, cache)
-            counted[tok_id] = (tok, {t: (n, s) for t, n, s in zip(texts, tokens, shared, strict=True)})
+            counted[tok_id] = (tok, {t: _shared(t, n, s, language[t], neutral)
+                                     for t, n, s in zip(texts, tokens, shared, strict=True)})
         tok, counts = counted[tok_id]
         table = _price(card, tok, requests, counts, language, prefixes, densities, book)
         rate = float(fxr.rate(card.currency, cur))
@@ -165,6 +167,16 @@ def traffic_cost(requests: Sequence[Request], models: Sequence[str] | None = Non
     df.attrs["framing_not_counted"] = skipped
     df.attrs["languages"] = dict(Counter(language[p.text] for r in requests for p in r.parts))
     return df
+
+
+def _shared(text: str, n: int, s: int, lang: str, neutral: set[str]) -> tuple[int, int]:
+    """(tokens, shared tokens) of a part: all shared when it has no letters (numbers, punctuation);
+    none in English, an undetermined part and a Latin-script language (ASCII there is its own words)."""
+    if text in neutral:
+        return n, n
+    if lang in (REFERENCE, UNDETERMINED) or not splits_ascii(lang):
+        return n, 0
+    return n, s
 
 
 def _english(n: int, s: int, lang: str, tok: Tokenizer, densities: _Densities) -> float:

@@ -146,6 +146,9 @@ def test_csv_and_text_traffic(tmp_path: Path) -> None:
     reqs = read_traffic(tmp_path / "t.csv")
     assert [[p.role for p in r.parts] for r in reqs] == [["user", "response"], ["user"]]
     assert reqs[1].where.endswith("t.csv:3")
+    pd.DataFrame({"input": ["注文はいつ届きますか？"], "output": [None]}).to_parquet(tmp_path / "t.parquet")
+    (req,) = read_traffic(tmp_path / "t.parquet")
+    assert [p.role for p in req.parts] == ["user"] and req.where.endswith("t.parquet row 1")
     (tmp_path / "t.txt").write_text("一つ目の質問です。\n\nsecond prompt here\n", encoding="utf-8")
     reqs = read_traffic(tmp_path / "t.txt")
     assert [r.parts[0].text for r in reqs] == ["一つ目の質問です。", "second prompt here"]

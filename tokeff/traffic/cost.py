@@ -21,6 +21,7 @@ import pandas as pd
 
 from tokeff._util.cache import CountCache
 from tokeff.analysis.density import Density, fit, split_counts, splits_ascii
+from tokeff.corpora.corpus import Corpus
 from tokeff.costs.fx import Fx, load_fx
 from tokeff.costs.pricing import request_cost
 from tokeff.costs.rates import Prices, RateBook, RateCard, load_rates
@@ -79,7 +80,7 @@ def pick_models(book: RateBook, models: Sequence[str] | None) -> list[RateCard]:
             if c.tokenizer and availability(registry.get(c.tokenizer)) == "offline"]
 
 
-def shipped_corpora() -> list:  # type: ignore[type-arg]
+def shipped_corpora() -> list[Corpus]:
     """The shipped parallel corpora the English-equivalent model is fitted on."""
     from tokeff.corpora.loaders import load_corpus
     from tokeff.corpora.loaders import shipped_corpora as names
@@ -90,7 +91,7 @@ def shipped_corpora() -> list:  # type: ignore[type-arg]
 class _Densities:
     """Fitted densities per (tokenizer, language), fitted on first use; None where no fit exists."""
 
-    def __init__(self, corpora: Sequence[object] | None, cache: CountCache | None) -> None:
+    def __init__(self, corpora: Sequence[Corpus] | None, cache: CountCache | None) -> None:
         self._corpora, self._cache = corpora, cache
         self._fits: dict[tuple[str, str], Density | None] = {}
         self.why: dict[tuple[str, str], str] = {}
@@ -101,7 +102,7 @@ class _Densities:
             if self._corpora is None:
                 self._corpora = shipped_corpora()
             try:
-                self._fits[key] = fit(self._corpora, tok, language, cache=self._cache)  # type: ignore[arg-type]
+                self._fits[key] = fit(self._corpora, tok, language, cache=self._cache)
             except LanguageError as exc:
                 self._fits[key] = None
                 self.why[key] = str(exc)
@@ -111,7 +112,7 @@ class _Densities:
 def traffic_cost(requests: Sequence[Request], models: Sequence[str] | None = None, *,
                  requests_per_month: float | None = None, currency: str = "USD", rates: RateBook | None = None,
                  fx: Fx | None = None, cache: CountCache | None = None,
-                 corpora: Sequence[object] | None = None) -> pd.DataFrame:
+                 corpora: Sequence[Corpus] | None = None) -> pd.DataFrame:
     """One row per model x part x language (columns TRAFFIC_COLUMNS then EXTRA_COLUMNS): exact
     tokens, the English equivalent with its 95% interval, this sample's cost, its English
     equivalent's and the difference (language tax), and per month at `requests_per_month`.

@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 
 from tokeff.analysis.density import fit, shared_runs
 from tokeff.cli import app
+from tokeff.corpora.langid import detect
 from tokeff.costs.rates import load_rates
 from tokeff.tokenizers.tokenizer import get_tokenizer
 from tokeff.traffic.cost import TRAFFIC_COLUMNS, traffic_cost
-from tokeff.traffic.langid import detect
 from tokeff.traffic.reader import read_traffic
 
 ROOT = Path(__file__).resolve().parents[1]

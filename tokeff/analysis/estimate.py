@@ -2,40 +2,28 @@
 take in English on that tokenizer (tokeff.analysis.density: shared ASCII runs as they are, the
 rest at the English-per-native-token ratio fitted on parallel corpora, with its 95% prediction
 interval), and what the prompt costs as input and as output. The language is the one given, else
-told from the script (kana -> ja, Hangul -> ko, Han -> zh-Hans, Thai, Devanagari -> hi ...), else
-English."""
+told from the script and py3langid (tokeff.corpora.langid: kana -> ja, Hangul -> ko, Han ->
+zh-Hans/zh-Hant, Thai ...), else English."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
 import pandas as pd
 
+from tokeff.corpora.langid import UNDETERMINED, detect
 from tokeff.corpora.languages import normalize_language
 from tokeff.errors import EmptyTextError, LanguageError
 
 ESTIMATE_COLUMNS = ["model", "tokenizer", "language", "tokens", "english_equivalent_tokens",
                     "english_equivalent_low", "english_equivalent_high", "premium", "cost_as_input",
                     "cost_as_output", "currency", "corpus"]
-# Unicode script (by character name prefix) -> the language a prompt in it is most likely in.
-_SCRIPTS = [("HIRAGANA", "ja"), ("KATAKANA", "ja"), ("HANGUL", "ko"), ("THAI", "th"), ("DEVANAGARI", "hi"),
-            ("BENGALI", "bn"), ("TAMIL", "ta"), ("TELUGU", "te"), ("SINHALA", "si"), ("KHMER", "km"),
-            ("MYANMAR", "my"), ("LAO", "lo"), ("CJK UNIFIED", "zh-Hans")]
 
 
 def detect_language(text: str) -> str:
-    """The language a prompt's script says (kana wins over Han: Japanese mixes both), else en."""
-    counts: dict[str, int] = {}
-    for ch in text:
-        if ch.isalpha():
-            name = unicodedata.name(ch, "")
-            lang = next((tag for prefix, tag in _SCRIPTS if name.startswith(prefix)), None)
-            if lang:
-                counts[lang] = counts.get(lang, 0) + 1
-    if counts.get("ja"):
-        return "ja"
-    return max(counts, key=lambda k: counts[k]) if counts else "en"
+    """The prompt's language (tokeff.corpora.langid: script first, then py3langid), else en."""
+    lang = detect(text)
+    return "en" if lang == UNDETERMINED else lang
 
 
 def estimate(text: str, models: Sequence[str] | None = None, *, language: str | None = None,
@@ -45,7 +33,7 @@ def estimate(text: str, models: Sequence[str] | None = None, *, language: str | 
     corpora the English equivalent is fitted on (at least two; default: every shipped corpus);
     `premium` is the prompt's tokens over its English equivalent."""
     from tokeff._util.cache import CountCache
-    from tokeff.analysis.density import fit, split_counts
+    from tokeff.analysis.density import POOLED, fit, split_counts
     from tokeff.corpora.loaders import load_corpus, shipped_corpora
     from tokeff.costs.fx import load_fx
     from tokeff.costs.rates import load_rates
@@ -61,7 +49,7 @@ def estimate(text: str, models: Sequence[str] | None = None, *, language: str | 
     cards = [book.card(m) for m in names]
     names_fit = [corpus] if isinstance(corpus, str) else list(corpus or shipped_corpora())
     corpora = [load_corpus(c) for c in names_fit] if lang != "en" else []
-    if corpora and not any(lang in c.texts for c in corpora):
+    if corpora and not any(t in c.texts for c in corpora for t in POOLED.get(lang, (lang,))):
         raise LanguageError(f"corpus {', '.join(names_fit)} has no {lang} to estimate English from; pick others "
                             "with --corpus")
     cache = CountCache()

@@ -22,6 +22,7 @@ import pandas as pd
 from tokeff._util.cache import CountCache
 from tokeff.analysis.density import Density, fit, split_counts, splits_ascii
 from tokeff.corpora.corpus import Corpus
+from tokeff.corpora.langid import UNDETERMINED, detect
 from tokeff.costs.fx import Fx, load_fx
 from tokeff.costs.pricing import request_cost
 from tokeff.costs.rates import Prices, RateBook, RateCard, load_rates
@@ -29,7 +30,6 @@ from tokeff.errors import LanguageError, UnpricedModelError, UsageError
 from tokeff.tokenizers.registry import load_registry
 from tokeff.tokenizers.tokenizer import Tokenizer, availability, get_tokenizer
 from tokeff.traffic.framing import NOT_DOCUMENTED, framing_for
-from tokeff.traffic.langid import UNDETERMINED, detect
 from tokeff.traffic.reader import Request
 
 TRAFFIC_COLUMNS = ["model", "tokenizer", "language", "parts", "tokens", "english_equivalent_tokens",
@@ -94,7 +94,6 @@ class _Densities:
     def __init__(self, corpora: Sequence[Corpus] | None, cache: CountCache | None) -> None:
         self._corpora, self._cache = corpora, cache
         self._fits: dict[tuple[str, str], Density | None] = {}
-        self.why: dict[tuple[str, str], str] = {}
 
     def get(self, tok: Tokenizer, language: str) -> Density | None:
         key = (tok.id, language)
@@ -103,9 +102,8 @@ class _Densities:
                 self._corpora = shipped_corpora()
             try:
                 self._fits[key] = fit(self._corpora, tok, language, cache=self._cache)
-            except LanguageError as exc:
+            except LanguageError:  # fewer than two corpora have it: noted on its rows
                 self._fits[key] = None
-                self.why[key] = str(exc)
         return self._fits[key]
 
 

@@ -228,3 +228,25 @@ def _one(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "one.txt"
     path.write_text(text + "\n", encoding="utf-8")
     return path
+
+
+def test_a_cached_prefix_is_written_once_at_the_write_rate(tmp_path: Path) -> None:
+    """claude-sonnet-4-5 (Claude 2 tokenizer as its labelled proxy): the shared system prompt's first
+    use is billed at the cache-write rate, the two later ones at the cache-read rate, the user turns
+    at the input rate; no framing (Anthropic does not document a per-message count)."""
+    prompt = " ".join(f"Rule {i}: answer the customer about order number {1000 + i} politely." for i in range(120))
+    users = ("注文はいつ届きますか？", "返品したいです。", "請求書をください。")
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(json.dumps({"system": prompt, "messages": [{"role": "user", "content": u}]},
+                                       ensure_ascii=False) + "\n" for u in users), encoding="utf-8")
+    tok = get_tokenizer("claude-2-proxy")
+    t = tok.count([prompt])[0]
+    assert t >= 1024
+    df = traffic_cost(read_traffic(path), ["claude-sonnet-4-5"]).set_index("parts")
+    assert "framing" not in df.index and df.loc["system", "tokenizer_status"] == "proxy"
+    assert df.loc["system", "cached_tokens"] == 2 * t
+    p = load_rates().card("claude-sonnet-4-5").standard
+    assert p.cache_write is not None and p.cached_input is not None and p.cache_write > p.input > p.cached_input
+    write, read, rin = float(p.cache_write), float(p.cached_input), float(p.input)
+    assert df.loc["system", "cost"] == pytest.approx((t * write + 2 * t * read) / 1e6, rel=1e-12)
+    assert df.loc["user", "cost"] == pytest.approx(sum(tok.count(list(users))) * rin / 1e6, rel=1e-12)

@@ -187,7 +187,7 @@ def test_anthropic_shape_tools_and_reasoning(tmp_path: Path) -> None:
         ("system", "You are a shop assistant."), ("user", "在庫はありますか？"), ("tool", '{"sku": "A-1"}'),
         ("tool", '{"stock": 3}'), ("tool", '{"q": "在庫"}'), ("tool", "在庫は3点です。"),
         ("response", "はい、3点ございます。")]
-    assert (req.messages, req.names, req.reasoning_tokens) == (6, 1, 40)
+    assert (req.messages, req.names, req.reasoning_tokens, req.skipped_blocks) == (6, 1, 40, 1)
     df = traffic_cost([req], ["gpt-4o-mini"])
     card = load_rates().card("gpt-4o-mini")
     reasoning = df[df["parts"] == "reasoning"].iloc[0]

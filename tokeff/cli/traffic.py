@@ -74,5 +74,8 @@ def traffic_cmd(
             line += f"; per month at {rpm:,.0f} requests: {rows['cost_per_month'].sum():,.2f} {cur}, " \
                     f"language tax {rows['language_tax_per_month'].sum():,.2f}"
         out.print(line, highlight=False)
+    if table.attrs.get("skipped_blocks"):
+        err.print(f"[yellow]{table.attrs['skipped_blocks']:,} content blocks with no text (images, documents) are "
+                  "not counted: their tokens are not in the table[/]", highlight=False)
     for name, why in table.attrs.get("framing_not_counted", {}).items():
         err.print(f"[yellow]{name}: {why}[/]", highlight=False)

@@ -165,6 +165,7 @@ def traffic_cost(requests: Sequence[Request], models: Sequence[str] | None = Non
     df = pd.DataFrame(rows, columns=TRAFFIC_COLUMNS + EXTRA_COLUMNS)
     df.attrs["framing_not_counted"] = skipped
     df.attrs["languages"] = dict(Counter(language[p.text] for r in requests for p in r.parts))
+    df.attrs["skipped_blocks"] = sum(r.skipped_blocks for r in requests)
     return df
 
 

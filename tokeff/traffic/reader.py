@@ -43,7 +43,8 @@ class Part:
 @dataclass(frozen=True)
 class Request:
     """One request: where it was read (`where`: file:line or file row n), its parts, the input
-    messages it holds (for the providers' per-message framing), and reasoning tokens from usage."""
+    messages it holds (for the providers' per-message framing), reasoning tokens from usage, and
+    the content blocks with no text that were left out (images, documents)."""
 
     where: str
     parts: tuple[Part, ...]
@@ -51,6 +52,7 @@ class Request:
     names: int = 0
     reasoning_tokens: int = 0
     system_prefix: tuple[str, ...] = field(default=())  # the leading system texts (a cacheable prefix)
+    skipped_blocks: int = 0  # images, documents: no text to count, so not in the table
 
 
 def read_traffic(path: str | Path) -> list[Request]:
@@ -96,7 +98,8 @@ def _lines(p: Path, chat: bool) -> Iterator[Request]:
 
 
 def _text(content: Any, where: str, what: str) -> list[tuple[str, str]]:
-    """(kind, text) pieces of a content value: kind `text` or `tool`."""
+    """(kind, text) pieces of a content value: kind `text`, `tool`, or `skipped` for a block with no
+    text to count (an image, a document)."""
     if content is None:
         return []
     if isinstance(content, str):
@@ -119,7 +122,8 @@ def _text(content: Any, where: str, what: str) -> list[tuple[str, str]]:
             pieces.append(("tool", json.dumps(block.get("input", {}), ensure_ascii=False)))
         elif kind == "tool_result":
             pieces += [("tool", t) for _, t in _text(block.get("content"), where, f"{what} block {i}")]
-        # images, documents and other blocks carry no text to count
+        else:  # images, documents and other blocks carry no text to count
+            pieces.append(("skipped", ""))
     return pieces
 
 
@@ -128,8 +132,14 @@ def _kind(value: object) -> str:
         type(value), f"a {type(value).__name__}")
 
 
-def _message(msg: Any, where: str, i: int) -> tuple[str, list[Part], bool]:
-    """(role, parts, has a name) of one message."""
+def _parts(pieces: list[tuple[str, str]], role: str) -> tuple[list[Part], int]:
+    """Parts of `role` (tool pieces as tool parts) and the number of skipped blocks."""
+    parts = [Part("tool" if k == "tool" else role, t) for k, t in pieces if k != "skipped"]
+    return parts, len(pieces) - len(parts)
+
+
+def _message(msg: Any, where: str, i: int) -> tuple[str, list[Part], bool, int]:
+    """(role, parts, has a name, blocks skipped) of one message."""
     what = f"message {i}"
     if not isinstance(msg, dict):
         raise TrafficError(f"{where}: {what} is {_kind(msg)}, not an object with role and content")
@@ -139,12 +149,12 @@ def _message(msg: Any, where: str, i: int) -> tuple[str, list[Part], bool]:
     if role not in ROLES:
         raise TrafficError(f"{where}: {what} has an unknown role; use one of {', '.join(ROLES)}")
     kind = ROLES[role]
-    parts = [Part("tool" if k == "tool" else kind, t) for k, t in _text(msg.get("content"), where, what)]
+    parts, skipped = _parts(_text(msg.get("content"), where, what), kind)
     for call in msg.get("tool_calls") or []:
         fn = call.get("function", {}) if isinstance(call, dict) else {}
         args = fn.get("arguments", "") if isinstance(fn, dict) else ""
         parts.append(Part("tool", args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)))
-    return kind, parts, isinstance(msg.get("name"), str)
+    return kind, parts, isinstance(msg.get("name"), str), skipped
 
 
 def _chat(obj: Any, where: str) -> Request:
@@ -154,30 +164,32 @@ def _chat(obj: Any, where: str) -> Request:
     if not isinstance(messages, list) or not messages:
         raise TrafficError(f"{where}: no \"messages\" list (the chat shape is {{\"messages\": [{{\"role\", \"content\"}}]}})")
     parts: list[Part] = []
-    count, names = 0, 0
+    count, names, skipped = 0, 0, 0
     if obj.get("system") is not None:  # Anthropic's top-level system prompt
-        parts += [Part("system", t) for _, t in _text(obj["system"], where, "system")]
+        parts, skipped = _parts(_text(obj["system"], where, "system"), "system")
         count += 1
     read = [_message(m, where, i) for i, m in enumerate(messages, 1)]
     response = obj.get("response")
+    parts_out: list[Part] = []
     if response is None and read[-1][0] == "assistant":
-        _, last, _ = read.pop()
-        parts_out = [Part("response", p.text) for p in last]
+        _, last, _, dropped = read.pop()
+        parts_out, skipped = [Part("response", p.text) for p in last], skipped + dropped
     elif response is not None:
         content = response.get("content") if isinstance(response, dict) else response
-        parts_out = [Part("response", t) for _, t in _text(content, where, "response")]
-    else:
-        parts_out = []
-    for _, msg_parts, named in read:
+        parts_out, dropped = _parts(_text(content, where, "response"), "response")
+        skipped += dropped
+    for _, msg_parts, named, dropped in read:
         parts += msg_parts
         count += 1
         names += named
+        skipped += dropped
     prefix = []
     for part in parts:
         if part.role != "system":
             break
         prefix.append(part.text)
-    return Request(where, tuple(parts + parts_out), count, names, _reasoning(obj.get("usage"), where), tuple(prefix))
+    return Request(where, tuple(parts + parts_out), count, names, _reasoning(obj.get("usage"), where), tuple(prefix),
+                   skipped)
 
 
 def _reasoning(usage: Any, where: str) -> int:

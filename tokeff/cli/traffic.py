@@ -69,7 +69,8 @@ def traffic_cmd(
     out.print(t)
     for name, rows in table.groupby("model", sort=False):
         cost, tax = rows["cost"].sum(), rows["language_tax"].sum()
-        line = f"{name}: this sample {cost:.6f} {cur}, language tax {tax:.6f} ({tax / cost:.0%})" if cost else f"{name}: 0"
+        line = (f"{name}: this sample {cost:.4g} {cur}, language tax {tax:.4g} ({tax / cost:.0%})" if cost
+                else f"{name}: nothing billed")
         if rpm:
             line += f"; per month at {rpm:,.0f} requests: {rows['cost_per_month'].sum():,.2f} {cur}, " \
                     f"language tax {rows['language_tax_per_month'].sum():,.2f}"

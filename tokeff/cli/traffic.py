@@ -78,5 +78,8 @@ def traffic_cmd(
     if table.attrs.get("skipped_blocks"):
         err.print(f"[yellow]{table.attrs['skipped_blocks']:,} content blocks with no text (images, documents) are "
                   "not counted: their tokens are not in the table[/]", highlight=False)
-    for name, why in table.attrs.get("framing_not_counted", {}).items():
-        err.print(f"[yellow]{name}: {why}[/]", highlight=False)
+    unframed = table.attrs.get("framing_not_counted", {})
+    if unframed:
+        from tokeff.traffic.framing import NOT_DOCUMENTED
+
+        err.print(f"[yellow]{NOT_DOCUMENTED}: {', '.join(unframed)}[/]", highlight=False)

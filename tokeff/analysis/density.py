@@ -137,6 +137,8 @@ def fit(corpora: Sequence[Corpus], tokenizer: Tokenizer, language: str, *, refer
                 continue
             side = _side(c, tokenizer, lang, reference, cache)
             target = side.english - side.shared
+            if side.native.sum() <= 0 or target.sum() <= 0:  # nothing but shared runs: no ratio to learn
+                continue
             r = target.sum() / side.native.sum()
             ys.append(math.log(r))
             phis.append(float(((target - r * side.native) ** 2).sum() / (r ** 2 * side.native.sum())))

@@ -12,13 +12,15 @@ Privacy: an error names the file and line (or row) and what is wrong, never the 
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tokeff.errors import TrafficError
+from tokeff.corpora.textio import decode_utf8
+from tokeff.errors import CorpusError, TrafficError
 
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool",
          "function": "tool"}
@@ -70,15 +72,17 @@ def read_traffic(path: str | Path) -> list[Request]:
     return requests
 
 
+def _read_text(p: Path) -> str:
+    """A UTF-8 file's text; invalid UTF-8 named by file and line (corpora.textio)."""
+    try:
+        return decode_utf8(p.read_bytes(), str(p))
+    except CorpusError as exc:
+        raise TrafficError(str(exc)) from None
+
+
 def _decoded_lines(p: Path) -> Iterator[tuple[int, str]]:
-    data = p.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    for n, raw in enumerate(data.split(b"\n"), 1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise TrafficError(f"{p}:{n}: invalid UTF-8 (byte {exc.start + 1} of the line)") from None
+    """(line number, line) of a UTF-8 file."""
+    for n, line in enumerate(_read_text(p).split("\n"), 1):
         yield n, line[:-1] if line.endswith("\r") else line
 
 
@@ -212,10 +216,9 @@ def _table(p: Path) -> Iterator[Request]:
     import pandas as pd
 
     if p.suffix.lower() == ".csv":
-        for _ in _decoded_lines(p):  # invalid UTF-8 named by line before pandas reads it
-            pass
+        text = _read_text(p)  # invalid UTF-8 named by line before pandas reads it
         try:
-            df = pd.read_csv(p, dtype=object, keep_default_na=False)
+            df = pd.read_csv(io.StringIO(text), dtype=object, keep_default_na=False)
         except pd.errors.EmptyDataError:
             return
         except (ValueError, pd.errors.ParserError) as exc:

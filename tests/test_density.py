@@ -82,3 +82,17 @@ def test_public_corpora_held_out(shipped: list, flores_dir: Path, ntrex_dir: Pat
         if lang in ("ja", "ko"):
             assert abs(err) <= 0.05, (corpus, lang, err)
     assert table[table["language"].isin(["ja", "ko"])]["covered"].all()
+
+
+def test_estimate_of_a_latin_script_prompt_shares_nothing(shipped: list) -> None:  # type: ignore[type-arg]
+    """Indonesian: its ASCII letters are its own words, so the English equivalent is all its tokens
+    x the ratio fitted on the three shipped corpora that have Indonesian (named in `corpus`)."""
+    from tokeff.analysis.estimate import estimate
+
+    prompt = "Saya ingin membatalkan pesanan saya nomor 5521 karena alamatnya salah."
+    row = estimate(prompt, ["gpt-4o-mini"]).iloc[0]
+    tok = tokeff.get_tokenizer("o200k_base")
+    d = fit(shipped, tok, "id")
+    assert row["language"] == "id" and len(d.corpora) == 3
+    assert row["english_equivalent_tokens"] == pytest.approx(tok.count([prompt])[0] * d.ratio)
+    assert row["corpus"] == ", ".join(d.corpora)

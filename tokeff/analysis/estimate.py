@@ -33,7 +33,7 @@ def estimate(text: str, models: Sequence[str] | None = None, *, language: str | 
     corpora the English equivalent is fitted on (at least two; default: every shipped corpus);
     `premium` is the prompt's tokens over its English equivalent."""
     from tokeff._util.cache import CountCache
-    from tokeff.analysis.density import POOLED, fit, split_counts
+    from tokeff.analysis.density import POOLED, fit, split_counts, splits_ascii
     from tokeff.corpora.loaders import load_corpus, shipped_corpora
     from tokeff.costs.fx import load_fx
     from tokeff.costs.rates import load_rates
@@ -59,8 +59,12 @@ def estimate(text: str, models: Sequence[str] | None = None, *, language: str | 
             continue
         tok = get_tokenizer(registry.get(card.tokenizer).id)
         (n,), (shared,) = split_counts(tok, [text], cache)
+        shared = shared if splits_ascii(lang) else 0  # in vi, id... ASCII letters are the language's words
+        fitted = ""
         if corpora:
-            est, low, high = fit(corpora, tok, lang, cache=cache).predict(n - shared, shared)
+            density = fit(corpora, tok, lang, cache=cache)
+            est, low, high = density.predict(n - shared, shared)
+            fitted = ", ".join(density.corpora)
         else:
             est = low = high = float(n)
         prices = card.standard.at(n)
@@ -70,5 +74,5 @@ def estimate(text: str, models: Sequence[str] | None = None, *, language: str | 
                      "english_equivalent_high": high, "premium": n / est if est else 1.0,
                      "cost_as_input": n * float(prices.input) / 1e6 * rate,
                      "cost_as_output": n * float(prices.output) / 1e6 * rate, "currency": currency.upper(),
-                     "corpus": ", ".join(c.name for c in corpora)})
+                     "corpus": fitted})
     return pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)

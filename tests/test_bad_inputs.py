@@ -96,6 +96,15 @@ def _report_dir(d: Path) -> str:
     return _folder(d, "rep", {"manifest.json": "{not json", "ratios.csv": "x\n"})
 
 
+def _traffic(d: Path, name: str, data: bytes | str) -> str:
+    """A traffic file; `data` written as given (bytes may be invalid UTF-8)."""
+    (d / name).write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    return name
+
+
+TRAFFIC_OK = '{"messages": [{"role": "user", "content": "注文はいつ届きますか？"}]}\n'
+
+
 LOCAL_API = {"TOKEFF_ANTHROPIC_BASE_URL": "http://127.0.0.1:9"}
 
 
@@ -184,6 +193,38 @@ CASES = [
          ["growth", "less than or equal"]),
     Case("workload-is-a-folder", lambda d: ["cost", _folder(d, "wl")], ["a folder, not a workload file"]),
     Case("workload-unknown-model", lambda d: ["cost", _workload(d, ""), "-m", "no-such-model"], ["no-such-model"]),
+    # --- traffic (errors name file and line, never the text) ------------------------------------
+    Case("traffic-bad-json-line", lambda d: ["traffic", _traffic(d, "t.jsonl", TRAFFIC_OK + '{"messages": [\n'),
+                                             "-m", "gpt-4o-mini"], ["t.jsonl:2: not valid JSON"]),
+    Case("traffic-missing-messages", lambda d: ["traffic", _traffic(d, "t.jsonl", '{"prompt": "x"}\n'), "-m", "gpt-4o-mini"],
+         ["t.jsonl:1: no \"messages\" list"]),
+    Case("traffic-role-not-text", lambda d: ["traffic", _traffic(d, "t.jsonl", '{"messages": [{"role": 3, "content": "x"}]}\n'),
+                                             "-m", "gpt-4o-mini"], ["t.jsonl:1: message 1 role is a int"]),
+    Case("traffic-unknown-role", lambda d: ["traffic", _traffic(d, "t.jsonl", '{"messages": [{"role": "boss", "content": "x"}]}\n'),
+                                            "-m", "gpt-4o-mini"], ["t.jsonl:1: message 1 has an unknown role"]),
+    Case("traffic-content-not-text", lambda d: ["traffic", _traffic(d, "t.jsonl", '{"messages": [{"role": "user", "content": 7}]}\n'),
+                                                "-m", "gpt-4o-mini"], ["t.jsonl:1: message 1 content is a int"]),
+    Case("traffic-empty-file", lambda d: ["traffic", _traffic(d, "t.jsonl", "\n\n"), "-m", "gpt-4o-mini"],
+         ["t.jsonl: no requests"]),
+    Case("traffic-invalid-utf8", lambda d: ["traffic", _traffic(d, "t.txt", b"ok\n\xff\n"), "-m", "gpt-4o-mini"],
+         ["t.txt:2: invalid UTF-8"]),
+    Case("traffic-csv-without-input", lambda d: ["traffic", _traffic(d, "t.csv", "prompt,output\nx,y\n"), "-m", "gpt-4o-mini"],
+         ["t.csv: no `input` column"]),
+    Case("traffic-csv-invalid-utf8", lambda d: ["traffic", _traffic(d, "t.csv", b"input\nok\n\xfe\n"), "-m", "gpt-4o-mini"],
+         ["t.csv:3: invalid UTF-8"]),
+    Case("traffic-unknown-model", lambda d: ["traffic", _traffic(d, "t.jsonl", TRAFFIC_OK), "-m", "gpt-4o-minii"],
+         ["unknown model 'gpt-4o-minii'"]),
+    Case("traffic-unknown-format", lambda d: ["traffic", _traffic(d, "t.xml", "<x/>"), "-m", "gpt-4o-mini"],
+         ["t.xml: unknown traffic format"]),
+    Case("traffic-bad-reasoning-tokens", lambda d: ["traffic", _traffic(d, "t.jsonl", TRAFFIC_OK.replace(
+        "]}", '], "usage": {"reasoning_tokens": -1}}')), "-m", "gpt-4o-mini"], ["t.jsonl:1: usage reasoning_tokens"]),
+    Case("traffic-volume-twice", lambda d: ["traffic", _traffic(d, "t.jsonl", TRAFFIC_OK), "-m", "gpt-4o-mini",
+                                            "--requests-per-month", "10", "--workload", _workload(d, "")],
+         ["--workload or --requests-per-month, not both"]),
+    Case("traffic-volume-zero", lambda d: ["traffic", _traffic(d, "t.jsonl", TRAFFIC_OK), "-m", "gpt-4o-mini",
+                                           "--requests-per-month", "0"], ["requests per month must be a positive number"]),
+    Case("traffic-out-is-the-input", lambda d: ["traffic", _traffic(d, "t.csv", "input\nx\n"), "-m", "gpt-4o-mini",
+                                                "--out", "t.csv"], ["is the input"]),
     # --- verify ----------------------------------------------------------------------------------
     Case("verify-a-file", lambda d: ["verify", _tsv(d)], ["not a folder"]),
     Case("verify-a-bad-manifest", lambda d: ["verify", _report_dir(d)], ["manifest.json: unreadable or not JSON"]),

@@ -41,7 +41,7 @@ def _command_paths() -> list[str]:
 
 def test_the_command_list_is_what_we_think() -> None:
     assert set(_command_paths()) == {
-        "measure", "count", "corpora", "models", "cost", "estimate", "report", "verify", "diagnostics", "fertility",
+        "measure", "count", "corpora", "models", "cost", "estimate", "traffic", "report", "verify", "diagnostics", "fertility",
         "context", "proxy-check", "tokenizers", "tokenizers add", "cache info", "cache clear"}
 
 
@@ -178,19 +178,29 @@ def test_an_80_column_terminal_cuts_off_no_number_or_model(monkeypatch: pytest.M
 
 
 def test_estimate_command() -> None:
-    """One Japanese prompt on gpt-4o-mini: its tokens, tokens / the support-chat ja premium (counted
-    here), and tokens x 0.15 (input) or 0.60 (output) USD per million."""
+    """One Japanese prompt on gpt-4o-mini: its tokens; its English equivalent: its shared ASCII run
+    ("3") as it is, the rest x exp(mean over support-chat and legal of log((English - shared) /
+    native)), all counted here; and tokens x 0.15 (input) or 0.60 (output) USD per million."""
     import json
+    import math
+
+    from tokeff.analysis.density import shared_runs
 
     prompt = "会議は木曜日の午後3時に変更になりました。"
-    res = runner.invoke(app, ["estimate", prompt, "-m", "gpt-4o-mini", "--json"])
+    res = runner.invoke(app, ["estimate", prompt, "-m", "gpt-4o-mini", "-c", "support-chat", "-c", "legal", "--json"])
     assert res.exit_code == 0, res.output
     row = json.loads(res.stdout)[0]
     n = _tokens("o200k_base", [prompt])
-    texts = tokeff.load_corpus("support-chat").texts
-    premium = _tokens("o200k_base", texts["ja"]) / _tokens("o200k_base", texts["en"])
-    assert row["language"] == "ja" and row["tokens"] == n  # told from the kana
-    assert row["english_equivalent_tokens"] == pytest.approx(n / premium)
+    logs = []
+    for name in ("support-chat", "legal"):
+        texts = tokeff.load_corpus(name).texts
+        shared = sum(_tokens("o200k_base", shared_runs(t)) for t in texts["ja"] if shared_runs(t))
+        native = _tokens("o200k_base", texts["ja"]) - shared
+        logs.append(math.log((_tokens("o200k_base", texts["en"]) - shared) / native))
+    s = _tokens("o200k_base", shared_runs(prompt))
+    assert shared_runs(prompt) == ["3"] and row["language"] == "ja" and row["tokens"] == n  # told from the kana
+    assert row["english_equivalent_tokens"] == pytest.approx(s + (n - s) * math.exp(sum(logs) / 2))
+    assert row["corpus"] == "support-chat, legal"
     assert row["english_equivalent_low"] < row["english_equivalent_tokens"] < row["english_equivalent_high"]
     assert row["cost_as_input"] == pytest.approx(n * 0.15 / 1e6) and row["cost_as_output"] == pytest.approx(n * 0.6 / 1e6)
     res = runner.invoke(app, ["estimate", "-", "-m", "gpt-4o-mini"], input=b"Hello there.\n")

@@ -96,3 +96,8 @@ class WorkloadError(TokeffError):
 
 class CacheError(TokeffError):
     """The count cache cannot be read or written (corrupt file, read-only folder, disk full)."""
+
+
+class TrafficError(TokeffError):
+    """A traffic file that cannot be read (bad JSON line, missing messages, wrong role type, empty
+    file, invalid UTF-8, a table without an input column); names the file and line, never the text."""

@@ -12,7 +12,7 @@ from tokeff.cli.base import app, out
 from tokeff.version import __version__
 
 # Importing a command module registers its commands; this order is the order of `tokeff --help`.
-for _module in ("measure", "listing", "pricing", "report", "analysis"):
+for _module in ("measure", "listing", "pricing", "traffic", "report", "analysis"):
     import_module(f"tokeff.cli.{_module}")
 
 

@@ -156,7 +156,7 @@ def estimate_cmd(
     text: Annotated[str, typer.Argument(help="The prompt; - reads standard input.")],
     model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Model id (repeatable). Default: the rates file's defaults whose tokenizer is here.")] = None,
     language: Annotated[str | None, typer.Option("--language", "-l", help="The prompt's language. Default: told from its script.")] = None,
-    corpus: Annotated[str, typer.Option("--corpus", "-c", help="Corpus whose measured premium gives the English equivalent.")] = "support-chat",
+    corpus: Annotated[list[str] | None, typer.Option("--corpus", "-c", help="Parallel corpora the English equivalent is fitted on (repeatable, at least two). Default: every shipped corpus.")] = None,
     currency: Annotated[str, typer.Option(help="Currency of the costs.")] = "USD",
     json_out: JsonOpt = False,
 ) -> None:
@@ -171,8 +171,9 @@ def estimate_cmd(
         print_json(table)
         return
     lang = str(table["language"].iloc[0]) if len(table) else "en"
+    fitted = str(table["corpus"].iloc[0]) if len(table) else ""
     t = Table(title=f"One {lang} prompt of {len(text):,} characters"
-              + (f"; English equivalent from the {corpus} premium" if lang != "en" else ""))
+              + (f"; English equivalent fitted on {fitted}" if lang != "en" else ""))
     for col in ("model", "tokenizer", "tokens", "English-equivalent [95% CI]", f"as input ({currency})",
                 f"as output ({currency})"):
         t.add_column(col, justify="left" if col in ("model", "tokenizer") else "right", no_wrap=True)

@@ -250,3 +250,14 @@ def test_a_cached_prefix_is_written_once_at_the_write_rate(tmp_path: Path) -> No
     write, read, rin = float(p.cache_write), float(p.cached_input), float(p.input)
     assert df.loc["system", "cost"] == pytest.approx((t * write + 2 * t * read) / 1e6, rel=1e-12)
     assert df.loc["user", "cost"] == pytest.approx(sum(tok.count(list(users))) * rin / 1e6, rel=1e-12)
+
+
+def test_traffic_defaults_are_served_models_of_the_international_list() -> None:
+    from tokeff.costs.rates import load_rates
+    from tokeff.traffic.cost import pick_models
+
+    book = load_rates()
+    cards = pick_models(book, None)
+    assert cards and all((c.region or "international") == "international" for c in cards)
+    assert all(book.lifecycle(c.model).ranked for c in cards)
+    assert {c.model for c in pick_models(book, None, "cn-mainland")} <= {m for m in book if m.endswith("@cn-mainland")}

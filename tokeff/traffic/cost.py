@@ -26,6 +26,7 @@ from tokeff.corpora.langid import UNDETERMINED, detect
 from tokeff.costs.fx import Fx, load_fx
 from tokeff.costs.pricing import request_cost
 from tokeff.costs.rates import Prices, RateBook, RateCard, load_rates
+from tokeff.costs.regions import INTERNATIONAL
 from tokeff.errors import LanguageError, UnpricedModelError, UsageError
 from tokeff.tokenizers.registry import load_registry
 from tokeff.tokenizers.tokenizer import Tokenizer, availability, get_tokenizer
@@ -66,9 +67,9 @@ class _Group:
     cached_english: float = 0.0
 
 
-def pick_models(book: RateBook, models: Sequence[str] | None) -> list[RateCard]:
+def pick_models(book: RateBook, models: Sequence[str] | None, region: str = INTERNATIONAL) -> list[RateCard]:
     """The rate cards to price: the named models (each must have a tokenizer), or the rates file's
-    defaults whose tokenizer is on this machine."""
+    defaults whose tokenizer is on this machine, of one price list (`region`), not retired."""
     registry = load_registry()
     if models:
         cards = [book.card(m) for m in dict.fromkeys(models)]  # UnknownModelError names the model
@@ -77,7 +78,8 @@ def pick_models(book: RateBook, models: Sequence[str] | None) -> list[RateCard]:
                 raise UnpricedModelError(f"model {c.model!r} has no tokenizer here, so its traffic cannot be counted")
         return cards
     return [c for c in (book.card(m) for m in book.defaults())
-            if c.tokenizer and availability(registry.get(c.tokenizer)) == "offline"]
+            if c.tokenizer and availability(registry.get(c.tokenizer)) == "offline"
+            and (c.region or INTERNATIONAL) == region and (c.lifecycle is None or c.lifecycle.ranked)]
 
 
 def shipped_corpora() -> list[Corpus]:

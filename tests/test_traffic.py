@@ -261,3 +261,18 @@ def test_traffic_defaults_are_served_models_of_the_international_list() -> None:
     assert cards and all((c.region or "international") == "international" for c in cards)
     assert all(book.lifecycle(c.model).ranked for c in cards)
     assert {c.model for c in pick_models(book, None, "cn-mainland")} <= {m for m in book if m.endswith("@cn-mainland")}
+
+
+def test_traffic_bills_deepseeks_peak_hours_like_a_workload() -> None:
+    """The same requests on deepseek-flash: 2x in peak hours, for the share the traffic profile
+    gives (Tokyo office hours: 0.8 x 6/9 + 0.2 x 5/123) or, without one, 35 of the week's 168 hours."""
+    from tokeff.costs.peak import Traffic
+    from tokeff.traffic.cost import traffic_cost
+    from tokeff.traffic.reader import read_traffic
+
+    requests = read_traffic(ROOT / "examples" / "traffic-support.jsonl")
+    flat = traffic_cost(requests, ["deepseek-flash"])
+    tokyo = traffic_cost(requests, ["deepseek-flash"], traffic=Traffic(timezone="Asia/Tokyo"))
+    base = flat.cost.sum() / (1 + 35 / 168)
+    assert tokyo.cost.sum() == pytest.approx(base * (1 + 0.8 * 6 / 9 + 0.2 * 5 / 123))
+    assert all("of requests in peak hours" in n for n in tokyo.note)

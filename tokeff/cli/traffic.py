@@ -35,18 +35,19 @@ def traffic_cmd(
     check_outputs({"--out": out_file}, [file, workload], fit_corpus or [])
     if workload is not None and requests_per_month is not None:
         raise UsageError("give --workload or --requests-per-month, not both")
-    rpm = requests_per_month
+    rpm, profile = requests_per_month, None
     if workload is not None:
         from tokeff.costs.workload import load_workload
 
-        rpm = load_workload(workload).requests_per_month
+        wl = load_workload(workload)
+        rpm, profile = wl.requests_per_month, wl.traffic
     requests = read_traffic(file)
     corpora = None
     if fit_corpus:
         from tokeff.corpora.loaders import load_corpus
 
         corpora = [load_corpus(c) for c in fit_corpus]
-    table = traffic_cost(requests, model, requests_per_month=rpm, currency=currency,
+    table = traffic_cost(requests, model, requests_per_month=rpm, traffic=profile, currency=currency,
                          cache=None if no_cache else CountCache(), corpora=corpora)
     write_output(table, out_file)
     if json_out:

@@ -15,6 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 import pandas as pd
@@ -24,6 +25,7 @@ from tokeff.analysis.density import Density, fit, split_counts, splits_ascii
 from tokeff.corpora.corpus import Corpus
 from tokeff.corpora.langid import UNDETERMINED, detect
 from tokeff.costs.fx import Fx, load_fx
+from tokeff.costs.peak import Traffic, peak_share
 from tokeff.costs.pricing import request_cost
 from tokeff.costs.rates import Prices, RateBook, RateCard, load_rates
 from tokeff.costs.regions import INTERNATIONAL
@@ -112,11 +114,13 @@ class _Densities:
 def traffic_cost(requests: Sequence[Request], models: Sequence[str] | None = None, *,
                  requests_per_month: float | None = None, currency: str = "USD", rates: RateBook | None = None,
                  fx: Fx | None = None, cache: CountCache | None = None,
-                 corpora: Sequence[Corpus] | None = None) -> pd.DataFrame:
+                 corpora: Sequence[Corpus] | None = None, traffic: Traffic | None = None) -> pd.DataFrame:
     """One row per model x part x language (columns TRAFFIC_COLUMNS then EXTRA_COLUMNS): exact
     tokens, the English equivalent with its 95% interval, this sample's cost, its English
     equivalent's and the difference (language tax), and per month at `requests_per_month`.
-    `corpora`: the parallel corpora to fit the English equivalent on (default: the shipped ones)."""
+    `corpora`: the parallel corpora to fit the English equivalent on (default: the shipped ones).
+    `traffic`: when the requests are sent (a workload's profile), which sets the share billed at a
+    model's peak rate (default: spread evenly over the week)."""
     if not requests:
         raise UsageError("no requests to price")
     if requests_per_month is not None and not (0 < requests_per_month < 1e13):
@@ -145,7 +149,12 @@ def traffic_cost(requests: Sequence[Request], models: Sequence[str] | None = Non
             counted[tok_id] = (tok, {t: _shared(t, n, s, language[t], neutral)
                                      for t, n, s in zip(texts, tokens, shared, strict=True)})
         tok, counts = counted[tok_id]
-        table = _price(card, tok, requests, counts, language, prefixes, densities, book)
+        at_peak = peak_share(card.peak, traffic, date.today()) if card.peak is not None else 0.0
+        table = _price(card, tok, requests, counts, language, prefixes, densities, book, at_peak)
+        if card.peak is not None:
+            when = traffic.describe() if traffic else "traffic spread evenly over the week; give --workload with `traffic:`"
+            for row in table.values():
+                row.notes.append(f"{at_peak:.0%} of requests in peak hours ({card.peak.label}; {when})")
         rate = float(fxr.rate(card.currency, cur))
         framing = framing_for(card, tok.id)
         if framing is None:
@@ -198,7 +207,7 @@ def _interval(row: _Row, lang: str, tok: Tokenizer, densities: _Densities) -> tu
 
 def _price(card: RateCard, tok: Tokenizer, requests: Sequence[Request], counts: dict[str, tuple[int, int]],
            language: dict[str, str], prefixes: Counter[tuple[str, ...]], densities: _Densities,
-           book: RateBook) -> dict[tuple[str, str], _Row]:
+           book: RateBook, at_peak: float = 0.0) -> dict[tuple[str, str], _Row]:
     """Rows of one model: each request priced whole, its cost split over its parts."""
     minimum = book.cache_minimum(card.model)
     floor = minimum.tokens if minimum is not None else None
@@ -224,8 +233,8 @@ def _price(card: RateCard, tok: Tokenizer, requests: Sequence[Request], counts: 
         write = 1.0 if cacheable and req.system_prefix not in written else 0.0
         if cacheable:
             written.add(req.system_prefix)
-        costs, applied, notes, tier = _split(card, groups, floor, write, english=False)
-        eng_costs, eng_applied, _, eng_tier = _split(card, groups, floor, write, english=True)
+        costs, applied, notes, tier = _split(card, groups, floor, write, english=False, at_peak=at_peak)
+        eng_costs, eng_applied, _, eng_tier = _split(card, groups, floor, write, english=True, at_peak=at_peak)
         for g, c, e in zip(groups, costs, eng_costs, strict=True):
             if g.english == g.tokens and applied == eng_applied and tier is eng_tier:
                 e = c  # billed alike in both: no tax, not a rounding remainder
@@ -249,7 +258,7 @@ def _price(card: RateCard, tok: Tokenizer, requests: Sequence[Request], counts: 
 
 
 def _split(card: RateCard, groups: list[_Group], floor: int | None, write: float, *,
-           english: bool) -> tuple[list[float], bool, tuple[str, ...], Prices]:
+           english: bool, at_peak: float = 0.0) -> tuple[list[float], bool, tuple[str, ...], Prices]:
     """One request priced by request_cost and its cost split over `groups` by billed rate; also
     whether its cached prefix was discounted and the rate tier its prompt size chose."""
     def size(g: _Group) -> float:
@@ -263,7 +272,7 @@ def _split(card: RateCard, groups: list[_Group], floor: int | None, write: float
     reasoning = sum(size(g) for g in groups if g.key[0] == "reasoning")
     cached = sum(cached_of(g) for g in groups)
     rc = request_cost(card, tin, tout, cached_tokens=cached, cache_minimum=floor, write_share=write,
-                      reasoning_tokens=reasoning)
+                      reasoning_tokens=reasoning, peak_share=at_peak)
     applied = rc.cached_tokens > 0
     p = card.standard.at(tin)
     read = p.cached_input if p.cached_input is not None else p.input

@@ -230,6 +230,10 @@ def test_cost_cli(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     df = pd.read_csv(out)
     assert set(df.model) == {"gpt-4o", "llama-3.3-70b@groq"} and set(df.currency) == {"JPY"}
+    # with the defaults, a model whose tokenizer is not here is left out of the pivot's measuring too
+    res = CliRunner().invoke(app, ["cost", str(wl), "--pivot-via", "gpt-6-luna"], env={"TOKEFF_DATA_DIR": str(tmp_path)})
+    assert res.exit_code == 0, res.output
+    assert "pivot through English via gpt-6-luna" in res.output and "skipped" in res.output
     assert "breaks even at" in res.output
     assert load_workload(wl).languages == {"ja": 1.0}
     res = CliRunner().invoke(app, ["cost", str(wl), "-m", "gpt-9"])

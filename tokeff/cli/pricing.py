@@ -42,9 +42,19 @@ def cost_cmd(
         from tokeff.costs.rates import load_rates
 
         book = load_rates()
-        names = [*(model if model and model != ["all"] else book.defaults()), pivot_via]
-        toks = [book.card(m).tokenizer for m in names]
-        ratio_table = ratio_table_for(wl, [load_registry().get(t).id for t in toks if t], None)
+        from tokeff.tokenizers.tokenizer import availability
+
+        named = bool(model) and model != ["all"]
+        chosen: list[str] = list(model or []) if named else (list(book) if model == ["all"] else book.defaults())
+        names = [*chosen, pivot_via]
+        reg = load_registry()
+        toks = {reg.get(t).id for t in (book.card(m).tokenizer for m in names) if t}
+        if not named:  # of the defaults (or all), those measurable here; cost() says why the others are left out
+            toks = {t for t in toks if availability(reg.get(t)) == "offline"}
+            translator = book.card(pivot_via).tokenizer
+            if translator:  # named with --pivot-via: measured, or a clear error
+                toks.add(reg.get(translator).id)
+        ratio_table = ratio_table_for(wl, sorted(toks), None)
     ratios_used = ratio_table if ratio_table is not None else ratios
     if tier is not None and tier not in TIERS:
         raise UsageError(f"--tier {tier!r}: use one of {', '.join(TIERS)}")

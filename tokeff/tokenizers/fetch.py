@@ -14,13 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tokeff._util.atomic import write_bytes_atomic
 from tokeff._util.paths import resolve_local
 from tokeff._util.settings import online_allowed
 from tokeff.errors import HashMismatchError, NetworkDisabledError, TokenizerUnavailableError, UsageError
@@ -79,19 +79,6 @@ def _download(url: str, timeout: float) -> bytes:
     return data
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def fetch_tokenizer(entry: TokenizerEntry, *, online: bool | None = None, force: bool = False) -> dict[str, Path]:
     """Fetch every file of `entry` (a registry entry with `fetch:`), check it, keep it; return
     the paths. Files already here and matching their pin are left as they are (unless `force`).
@@ -120,7 +107,7 @@ def fetch_tokenizer(entry: TokenizerEntry, *, online: bool | None = None, force:
                                     "(revision moved or file altered); nothing was stored")
         blobs[role] = (data, digest, url)
     for role, (data, _, _) in blobs.items():
-        _write_atomic(paths[role], data)
+        write_bytes_atomic(paths[role], data)
     prov = {
         "tokenizer": entry.id,
         "repo": entry.fetch.repo,
@@ -131,7 +118,7 @@ def fetch_tokenizer(entry: TokenizerEntry, *, online: bool | None = None, force:
         "fetched": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     for folder in {p.parent for p in paths.values()}:
-        _write_atomic(folder / PROVENANCE, (json.dumps(prov, indent=2) + "\n").encode())
+        write_bytes_atomic(folder / PROVENANCE, (json.dumps(prov, indent=2) + "\n").encode())
     return paths
 
 

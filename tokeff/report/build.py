@@ -22,9 +22,8 @@ from tokeff.corpora.languages import order_by_region, region_of
 from tokeff.corpora.loaders import load_corpora, resolve_spec, spec_path
 from tokeff.costs.fx import fx_path, load_fx
 from tokeff.costs.money import NO_MINOR_UNIT, for_export
-from tokeff.costs.pricing import cheapest_per_tier, cost
+from tokeff.costs.pricing import by_reason, cheapest_per_tier, cost, left_out
 from tokeff.costs.rates import load_rates
-from tokeff.costs.regions import INTERNATIONAL, residency_for
 from tokeff.costs.workload import Workload, load_workload, parse_workload
 from tokeff.errors import UsageError, WorkloadError
 from tokeff.report import charts
@@ -78,11 +77,16 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     registry = load_registry()
     asked = {registry.get(t).id for t in tokenizers} if tokenizers else None
     model_ids = list(models) if models else _default_models(book, registry, asked)
+    # the workload's price list and data residency decide which default models are compared
+    wl = workload if isinstance(workload, Workload) else (load_workload(workload) if workload else default_workload())
+    priced_on = datetime.now(UTC).date()
     cards, unavailable = [], {}
     for m in model_ids:
-        card = book.card(m)
-        if not models and card.lifecycle is not None and not card.lifecycle.ranked:
-            unavailable[card.model] = card.lifecycle.why_not_ranked()
+        card = book.card(m, priced_on)
+        why = None if models else left_out(book, card, wl.region, wl.data_residency)
+        if why is not None:
+            if why:  # "": another region's row of a model, not this workload's to list
+                unavailable[card.model] = why
             continue
         tok_id = registry.get(card.tokenizer).id if card.tokenizer else None
         if not models and asked is not None and tok_id not in asked:
@@ -111,7 +115,6 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
     if beyond is not None:  # languages only some corpora have (th, vi, id, hi): pooled over those corpora
         measured.append(beyond)
     given = workload is not None
-    wl = workload if isinstance(workload, Workload) else (load_workload(workload) if workload else default_workload())
     names = {c.name for c in measured}
     if wl.corpus not in names:
         if given:  # a user's workload is priced on its own corpus (a name or a SPEC), measured here too
@@ -142,21 +145,10 @@ def build_report(out_dir: str | os.PathLike[str] = "reports/latest", *,
 
     ratios = run_study(measured, toks, reference=reference, n_resamples=n_resamples, seed=seed,
                        cache=CountCache() if cache else None, progress=counted).table
-    if not models:  # the defaults of the workload's price list, and with its data residency if it asks for one
-        cards = [c for c in cards if (c.region or INTERNATIONAL) == wl.region]
-        for m in [m for m in unavailable if (book.rows[m].region or INTERNATIONAL) != wl.region]:
-            del unavailable[m]  # another price list's row of a model: not this workload's to list
-        if wl.data_residency is not None:
-            for c in [c for c in cards if residency_for(book.residency, c.provider, c.model, wl.data_residency) is None]:
-                unavailable[c.model] = f"no documented in-region processing in {wl.data_residency} for {c.provider}"
-                cards.remove(c)
     priced = [c.model for c in cards if c.tokenizer]
-    priced_on = datetime.now(UTC).date()
     costs = cost(wl, priced, ratios, rates=book, fx=fx, on=priced_on)
-    reasons: dict[str, list[str]] = {}  # one entry per reason, with the models it applies to
-    for m, why in [*((c.model, NO_TOKENIZER) for c in cards if not c.tokenizer), *unavailable.items()]:
-        reasons.setdefault(why, []).append(m)
-    unmeasured = [f"{', '.join(ms)} ({why})" for why, ms in reasons.items()]
+    left = {**{c.model: NO_TOKENIZER for c in cards if not c.tokenizer}, **unavailable}
+    unmeasured = [f"{', '.join(ms)} ({why})" for why, ms in by_reason(left).items()]
 
     step("drawing charts", total, total)
     parent = out.resolve().parent

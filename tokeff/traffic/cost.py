@@ -26,7 +26,7 @@ from tokeff.corpora.corpus import Corpus
 from tokeff.corpora.langid import UNDETERMINED, detect
 from tokeff.costs.fx import Fx, load_fx
 from tokeff.costs.peak import Traffic, peak_share
-from tokeff.costs.pricing import request_cost
+from tokeff.costs.pricing import left_out, request_cost
 from tokeff.costs.rates import Prices, RateBook, RateCard, load_rates
 from tokeff.costs.regions import INTERNATIONAL
 from tokeff.errors import LanguageError, UnpricedModelError, UsageError
@@ -81,7 +81,7 @@ def pick_models(book: RateBook, models: Sequence[str] | None, region: str = INTE
         return cards
     return [c for c in (book.card(m) for m in book.defaults())
             if c.tokenizer and availability(registry.get(c.tokenizer)) == "offline"
-            and (c.region or INTERNATIONAL) == region and (c.lifecycle is None or c.lifecycle.ranked)]
+            and left_out(book, c, region) is None]
 
 
 def shipped_corpora() -> list[Corpus]:
